@@ -1,0 +1,323 @@
+"""The hand-maintained spec, openapi/imagineo.yaml, checked on its own: valid OpenAPI 3.1, lint-clean under Redocly's
+recommended rules, its named request examples valid against their variant, and its conventions held by every variant.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "openapi" / "imagineo.yaml"
+REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"
+SPEC_URI = "urn:imagineo:openapi"
+OPERATION = ("paths", "/api/v1/runs/generate", "post")
+MODEL_TYPES = {
+    "flux-dev",
+    "openai",
+    "google-imagen4",
+    "flux-kontext-max",
+    "flux-kontext-multi",
+    "nanobanana",
+    "wan-image-2.1",
+    "wan-image-2.2",
+    "qwen-image-edit",
+}
+# Property names that hold image URLs, in requests and responses.
+IMAGE_URL_FIELD = re.compile(r"(^|_)image_urls?$")
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _load_spec() -> dict[str, Any]:
+    with SPEC_PATH.open() as fh:
+        return yaml.safe_load(fh)  # type: ignore[no-any-return]
+
+
+SPEC = _load_spec()
+REQUEST_BODY = SPEC["paths"]["/api/v1/runs/generate"]["post"]["requestBody"]["content"]["application/json"]
+EXAMPLES: dict[str, dict[str, Any]] = {name: ex["value"] for name, ex in REQUEST_BODY["examples"].items()}
+MAPPING: dict[str, str] = SPEC["components"]["schemas"]["GenerateImageInput"]["discriminator"]["mapping"]
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow local $refs until a schema without one (sibling keywords of a $ref are kept by the caller)."""
+    seen = 0
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"only local refs are expected in the spec, got {ref}"
+        target: Any = SPEC
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+        seen += 1
+        assert seen < 10, f"$ref loop at {ref}"
+    return node
+
+
+def _merged(node: dict[str, Any]) -> dict[str, Any]:
+    """A property schema with its $ref chain flattened (keywords nearer the property win, as a reader would expect)."""
+    chain = [node]
+    while "$ref" in chain[-1]:
+        ref = chain[-1]["$ref"]
+        target: Any = SPEC
+        for part in ref[2:].split("/"):
+            target = target[part]
+        chain.append(target)
+    out: dict[str, Any] = {}
+    for part in reversed(chain):
+        out.update({k: v for k, v in part.items() if k != "$ref"})
+    return out
+
+
+def _schema_name(ref: str) -> str:
+    prefix = "#/components/schemas/"
+    assert ref.startswith(prefix), ref
+    return ref[len(prefix) :]
+
+
+def _validator(schema_name: str) -> Draft202012Validator:
+    """A 2020-12 validator for one component schema, with every $ref resolved inside the whole spec."""
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource(contents=SPEC, specification=DRAFT202012))
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"},
+        registry=registry,
+        format_checker=FormatChecker(),
+    )
+
+
+def _variant_for(example: dict[str, Any]) -> str:
+    return _schema_name(MAPPING[example["model_type"]])
+
+
+def _errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:
+    """All errors, flattened through oneOf/anyOf contexts, so the keyword that failed can be asserted."""
+    out: list[ValidationError] = []
+    stack = list(validator.iter_errors(instance))
+    while stack:
+        err = stack.pop()
+        out.append(err)
+        stack.extend(err.context or [])
+    return out
+
+
+def _variant_properties(schema_name: str) -> dict[str, dict[str, Any]]:
+    return _resolve({"$ref": f"#/components/schemas/{schema_name}"})["properties"]  # type: ignore[no-any-return]
+
+
+def _range_breaks() -> Iterator[Any]:
+    """(example, field, bad value, keyword) for every bounded field each example sets, plus an enum outsider and an
+    empty prompt where an example has no bounded number (every example gets at least one)."""
+    for name, example in EXAMPLES.items():
+        props = _variant_properties(_variant_for(example))
+        cases = 0
+        for field, value in example.items():
+            schema = _merged(props[field])
+            if schema.get("type") not in {"integer", "number"}:
+                continue
+            step = 1 if schema["type"] == "integer" else 0.5
+            if "maximum" in schema:
+                cases += 1
+                yield pytest.param(name, field, schema["maximum"] + step, "maximum", id=f"{name}-{field}-over-max")
+            if "minimum" in schema:
+                cases += 1
+                yield pytest.param(name, field, schema["minimum"] - step, "minimum", id=f"{name}-{field}-under-min")
+            assert isinstance(value, int | float)
+        if "aspect_ratio" in example:
+            cases += 1
+            yield pytest.param(name, "aspect_ratio", "17:9", "enum", id=f"{name}-aspect_ratio-outsider")
+        yield pytest.param(name, "prompt", "", "minLength", id=f"{name}-prompt-empty")
+        assert cases or name in {"nanobanana"}, f"example {name} sets no bounded field to push past"
+
+
+def _required_breaks() -> Iterator[Any]:
+    for name, example in EXAMPLES.items():
+        required = _resolve({"$ref": MAPPING[example["model_type"]]})["required"]
+        for field in required:
+            yield pytest.param(name, field, id=f"{name}-without-{field}")
+
+
+# --- the document as a whole -------------------------------------------------------------------------------------
+
+
+def test_spec_is_valid_openapi_31(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec)  # raises OpenAPIValidationError, naming the failing path, if it is not
+
+
+def test_redocly_lint_recommended_has_no_errors_and_no_warnings() -> None:
+    if not REDOCLY.exists():
+        pytest.fail(f"{REDOCLY.relative_to(ROOT)} is missing: run `make install` (npm ci) first")
+    if shutil.which("node") is None:
+        pytest.fail("node is not on PATH: Redocly CLI needs Node.js; install it, then run `make install`")
+    env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true", "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [str(REDOCLY), "lint", "openapi/imagineo.yaml", "--format=json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"redocly lint failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    # The JSON report goes to stdout; the banner and progress lines go to stderr.
+    report = json.loads(proc.stdout)
+    problems = [
+        f"{p['severity']} {p['ruleId']}: {p['message']} at {[loc.get('pointer') for loc in p['location']]}"
+        for p in report["problems"]
+    ]
+    assert report["totals"]["errors"] == 0, problems
+    assert report["totals"]["warnings"] == 0, problems
+    assert problems == []
+    # redocly.yaml at the repo root was read: the spec was linted as its api `imagineo` (recommended + overrides).
+    assert "using lint rules for api 'imagineo'" in proc.stderr, proc.stderr
+
+
+def test_format_checker_really_checks_uri_and_uuid() -> None:
+    """jsonschema checks `uri` only when rfc3986-validator is importable; without it these tests would pass blind."""
+    checker = FormatChecker()
+    assert {"uri", "uuid"} <= set(checker.checkers)
+    assert checker.conforms("https://example.com/a.png", "uri")
+    assert not checker.conforms("not a uri", "uri")
+    assert not checker.conforms("/relative/path.png", "uri")
+    assert checker.conforms("3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b", "uuid")
+    assert not checker.conforms("not-a-uuid", "uuid")
+    # And the validators built here apply it: a bad uri in a `format: uri` field is an error of keyword `format`.
+    bad = {**EXAMPLES["nanobanana"], "reference_image_url": "https:// bad host/x.png"}
+    assert "format" in {e.validator for e in _errors(_validator("NanobananaInput"), bad)}
+
+
+# --- named request examples --------------------------------------------------------------------------------------
+
+
+def test_one_named_example_per_model_type() -> None:
+    assert set(MAPPING) == MODEL_TYPES
+    assert len(EXAMPLES) == 9
+    example_types = [ex["model_type"] for ex in EXAMPLES.values()]
+    assert sorted(example_types) == sorted(MAPPING), "exactly one example per model type in the discriminator mapping"
+    for name, ex in EXAMPLES.items():
+        assert name == ex["model_type"], f"example {name} is named after its model_type"
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_is_valid_for_its_variant(name: str) -> None:
+    example = EXAMPLES[name]
+    _validator(_variant_for(example)).validate(example)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_matches_exactly_one_branch_of_generate_image_input(name: str) -> None:
+    example = EXAMPLES[name]
+    _validator("GenerateImageInput").validate(example)  # oneOf: exactly one branch
+    branches = [_schema_name(b["$ref"]) for b in SPEC["components"]["schemas"]["GenerateImageInput"]["oneOf"]]
+    matching = [b for b in branches if _validator(b).is_valid(example)]
+    assert matching == [_variant_for(example)]
+
+
+@pytest.mark.parametrize(("name", "field"), list(_required_breaks()))
+def test_example_without_a_required_field_is_rejected(name: str, field: str) -> None:
+    broken = copy.deepcopy(EXAMPLES[name])
+    del broken[field]
+    variant_errors = _errors(_validator(_variant_for(EXAMPLES[name])), broken)
+    assert any(e.validator == "required" and field in e.message for e in variant_errors), variant_errors
+    assert not _validator("GenerateImageInput").is_valid(broken)
+
+
+@pytest.mark.parametrize(("name", "field", "value", "keyword"), list(_range_breaks()))
+def test_example_with_a_value_out_of_range_is_rejected(name: str, field: str, value: Any, keyword: str) -> None:
+    broken = {**EXAMPLES[name], field: value}
+    variant_errors = _errors(_validator(_variant_for(EXAMPLES[name])), broken)
+    assert [e.validator for e in variant_errors] == [keyword], variant_errors
+    assert list(variant_errors[0].absolute_path) == [field]
+    assert not _validator("GenerateImageInput").is_valid(broken)
+
+
+def test_example_with_an_unknown_field_is_rejected() -> None:
+    broken = {**EXAMPLES["flux-dev"], "widht": 512}
+    assert "additionalProperties" in {e.validator for e in _errors(_validator("FluxDevInput"), broken)}
+    assert not _validator("GenerateImageInput").is_valid(broken)
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        pytest.param("openai", "reference_image_url", "/mycat.png", id="relative-url"),
+        pytest.param("openai", "reference_image_url", "ftp://example.com/mycat.png", id="not-http"),
+        pytest.param("flux-kontext-multi", "image_urls", ["https://example.com/a.png", "mycat.png"], id="item"),
+        pytest.param("wan-image-2.1", "model_id", "3f1c2a9e6b7d4e2f9a1b5c8d7e6f4a3b", id="uuid-without-hyphens"),
+        pytest.param("flux-dev", "width", "512", id="integer-as-string"),
+        pytest.param("flux-dev", "width", 512.5, id="integer-with-fraction"),
+        pytest.param("flux-kontext-multi", "image_urls", ["https://example.com/a.png"], id="too-few-images"),
+    ],
+)
+def test_documented_conventions_are_enforced(name: str, field: str, value: Any) -> None:
+    broken = {**EXAMPLES[name], field: value}
+    assert not _validator(_variant_for(EXAMPLES[name])).is_valid(broken)
+    assert not _validator("GenerateImageInput").is_valid(broken)
+
+
+# --- conventions every variant follows ---------------------------------------------------------------------------
+
+
+def test_oneof_and_discriminator_mapping_name_the_same_variants() -> None:
+    gii = SPEC["components"]["schemas"]["GenerateImageInput"]
+    assert gii["discriminator"]["propertyName"] == "model_type"
+    assert sorted(b["$ref"] for b in gii["oneOf"]) == sorted(MAPPING.values())
+    assert len(set(MAPPING.values())) == len(MAPPING)
+
+
+@pytest.mark.parametrize("model_type", sorted(MODEL_TYPES))
+def test_variant_is_closed_and_keyed_by_a_const_model_type(model_type: str) -> None:
+    variant = _resolve({"$ref": MAPPING[model_type]})
+    assert variant["type"] == "object"
+    assert variant["additionalProperties"] is False
+    assert {"prompt", "model_type"} <= set(variant["required"])
+    model_type_schema = variant["properties"]["model_type"]
+    assert model_type_schema["const"] == model_type
+    assert model_type_schema["type"] == "string"
+    assert set(variant["required"]) <= set(variant["properties"]), "every required field is declared"
+
+
+def _image_url_fields() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for schema_name, schema in SPEC["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if IMAGE_URL_FIELD.search(field):
+                yield schema_name, field, prop
+
+
+def test_every_image_url_field_uses_format_uri() -> None:
+    found = list(_image_url_fields())
+    names = {f"{s}.{f}" for s, f, _ in found}
+    assert {"OpenAIInput.reference_image_url", "FluxKontextMultiInput.image_urls", "GenerateImageOutput.image_url"} <= (
+        names
+    )
+    for schema_name, field, prop in found:
+        schema = _merged(prop)
+        if schema.get("type") == "array":
+            schema = _merged(schema["items"])
+        assert schema.get("type") == "string", f"{schema_name}.{field}"
+        assert schema.get("format") == "uri", f"{schema_name}.{field} must use format: uri"
+
+
+def test_model_id_is_a_canonical_uuid() -> None:
+    for variant in ("WanImage21Input", "WanImage22Input"):
+        schema = _merged(_variant_properties(variant)["model_id"])
+        assert schema["format"] == "uuid"
+        assert re.fullmatch(schema["pattern"], "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b")
+        assert not re.fullmatch(schema["pattern"], "3f1c2a9e6b7d4e2f9a1b5c8d7e6f4a3b")
