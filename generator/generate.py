@@ -41,7 +41,6 @@ DMCG_COMMON = [
     "--disable-timestamp",
     "--enum-field-as-literal", "all",
     "--collapse-root-models",
-    "--use-field-description",
     "--type-mappings", "string+uri=string", "string+uuid=string",
     "--formatters", "ruff-format", "ruff-check",
 ]  # fmt: skip
@@ -53,7 +52,9 @@ DMCG_OUTPUTS = {
         "--field-constraints", "--use-annotated",
     ],
     # mypy does not support PEP 728 closed TypedDicts yet.
-    "typed_dicts.py": ["--output-model-type", "typing.TypedDict", "--no-use-closed-typed-dict"],
+    "typed_dicts.py": [
+        "--output-model-type", "typing.TypedDict", "--no-use-closed-typed-dict", "--use-field-description",
+    ],
 }  # fmt: skip
 
 

@@ -20,154 +20,135 @@ class HttpUrl(RootModel[StrictStr]):
     root: Annotated[
         StrictStr,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="An absolute http or https URL, sent exactly as given.",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ]
-    """
-    An absolute http or https URL, sent exactly as given.
-    """
 
 
 class GenerateImageOutput(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    image_url: StrictStr
-    """
-    URL of the (first) generated image.
-    """
-    image_urls: list[StrictStr] | None = None
-    """
-    All generated images, in order, when the run made more than one (WAN Image 2.2 `batch_size` > 1).
-    """
-    run_id: StrictStr | None = None
-    """
-    The run's identifier.
-    """
-    model_type: StrictStr | None = None
-    """
-    The model type that ran (a plain string, so new model types parse in old clients).
-    """
+    image_url: Annotated[
+        StrictStr, Field(description="URL of the (first) generated image.")
+    ]
+    image_urls: Annotated[
+        list[StrictStr] | None,
+        Field(
+            description="All generated images, in order, when the run made more than one (WAN Image 2.2 `batch_size` > 1)."
+        ),
+    ] = None
+    run_id: Annotated[StrictStr | None, Field(description="The run's identifier.")] = (
+        None
+    )
+    model_type: Annotated[
+        StrictStr | None,
+        Field(
+            description="The model type that ran (a plain string, so new model types parse in old clients)."
+        ),
+    ] = None
 
 
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    field: StrictStr
-    """
-    The field at fault (a JSON path such as `image_urls.1` for array items).
-    """
-    message: StrictStr
-    """
-    What is wrong with it.
-    """
+    field: Annotated[
+        StrictStr,
+        Field(
+            description="The field at fault (a JSON path such as `image_urls.1` for array items)."
+        ),
+    ]
+    message: Annotated[StrictStr, Field(description="What is wrong with it.")]
 
 
 class FluxDevInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["flux-dev"]
-    """
-    Selects Flux Dev.
-    """
-    width: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
-    height: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[Literal["flux-dev"], Field(description="Selects Flux Dev.")]
+    width: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
+    height: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
     reference_image_url: Annotated[
         StrictStr | None,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="URL of an image to edit, or to use as a style reference (absolute http or https).",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ] = None
-    """
-    URL of an image to edit, or to use as a style reference (absolute http or https).
-    """
 
 
 class OpenAIInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["openai"]
-    """
-    Selects OpenAI.
-    """
-    width: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
-    height: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[Literal["openai"], Field(description="Selects OpenAI.")]
+    width: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
+    height: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
     reference_image_url: Annotated[
         StrictStr | None,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="URL of an image to edit, or to use as a style reference (absolute http or https).",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ] = None
-    """
-    URL of an image to edit, or to use as a style reference (absolute http or https).
-    """
 
 
 class GoogleImagen4Input(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["google-imagen4"]
-    """
-    Selects Google Imagen 4.
-    """
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
-    """
-    Aspect ratio of the generated image, "W:H". Imagen 4 renders exactly these five ratios, so the list is
-    closed (the TypeScript SDK's page names 16:9, 1:1 and 9:16 as examples).
-
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["google-imagen4"], Field(description="Selects Google Imagen 4.")
+    ]
+    aspect_ratio: Annotated[
+        Literal["1:1", "16:9", "9:16", "4:3", "3:4"],
+        Field(
+            description='Aspect ratio of the generated image, "W:H". Imagen 4 renders exactly these five ratios, so the list is\nclosed (the TypeScript SDK\'s page names 16:9, 1:1 and 9:16 as examples).\n'
+        ),
+    ]
     reference_image_url: Annotated[
         StrictStr | None,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="URL of an image to edit, or to use as a style reference (absolute http or https).",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ] = None
-    """
-    URL of an image to edit, or to use as a style reference (absolute http or https).
-    """
 
 
 class FluxKontextMaxInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["flux-kontext-max"]
-    """
-    Selects Flux Kontext Max.
-    """
-    aspect_ratio: (
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["flux-kontext-max"], Field(description="Selects Flux Kontext Max.")
+    ]
+    aspect_ratio: Annotated[
         Literal[
             "1:1",
             "16:9",
@@ -183,34 +164,36 @@ class FluxKontextMaxInput(BaseModel):
             "2:1",
             "1:2",
         ]
-        | None
-    ) = "1:1"
-    """
-    Aspect ratio of the generated image.
-    """
-    seed: Annotated[StrictInt | None, Field(ge=0)] = None
-    """
-    Random seed for reproducible results (an integer >= 0).
-    """
+        | None,
+        Field(description="Aspect ratio of the generated image."),
+    ] = "1:1"
+    seed: Annotated[
+        StrictInt | None,
+        Field(
+            description="Random seed for reproducible results (an integer >= 0).", ge=0
+        ),
+    ] = None
 
 
 class FluxKontextMultiInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["flux-kontext-multi"]
-    """
-    Selects Flux Kontext Multi.
-    """
-    image_urls: Annotated[list[HttpUrl], Field(max_length=4, min_length=2)]
-    """
-    The images to combine, in order, as absolute http(s) URLs (2 to 4).
-    """
-    aspect_ratio: (
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["flux-kontext-multi"], Field(description="Selects Flux Kontext Multi.")
+    ]
+    image_urls: Annotated[
+        list[HttpUrl],
+        Field(
+            description="The images to combine, in order, as absolute http(s) URLs (2 to 4).",
+            max_length=4,
+            min_length=2,
+        ),
+    ]
+    aspect_ratio: Annotated[
         Literal[
             "1:1",
             "16:9",
@@ -226,201 +209,185 @@ class FluxKontextMultiInput(BaseModel):
             "2:1",
             "1:2",
         ]
-        | None
-    ) = None
-    """
-    Aspect ratio of the generated image.
-    """
-    seed: Annotated[StrictInt | None, Field(ge=0)] = None
-    """
-    Random seed for reproducible results (an integer >= 0).
-    """
+        | None,
+        Field(description="Aspect ratio of the generated image."),
+    ] = None
+    seed: Annotated[
+        StrictInt | None,
+        Field(
+            description="Random seed for reproducible results (an integer >= 0).", ge=0
+        ),
+    ] = None
 
 
 class NanobananaInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["nanobanana"]
-    """
-    Selects Nanobanana.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["nanobanana"], Field(description="Selects Nanobanana.")
+    ]
     reference_image_url: Annotated[
         StrictStr | None,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="URL of an image to edit, or to use as a style reference (absolute http or https).",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ] = None
-    """
-    URL of an image to edit, or to use as a style reference (absolute http or https).
-    """
 
 
 class WanImage21Input(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["wan-image-2.1"]
-    """
-    Selects WAN Image 2.1.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["wan-image-2.1"], Field(description="Selects WAN Image 2.1.")
+    ]
     model_id: Annotated[
         StrictStr,
         Field(
-            pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+            description="UUID of the fine-tuned model.",
+            pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         ),
     ]
-    """
-    UUID of the fine-tuned model.
-    """
-    width: Annotated[StrictInt, Field(ge=64, le=2048)]
-    """
-    Size in pixels, 64 to 2048.
-    """
-    height: Annotated[StrictInt, Field(ge=64, le=2048)]
-    """
-    Size in pixels, 64 to 2048.
-    """
-    strength_model: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)] = 1
-    """
-    Model (LoRA) strength, 0 to 2.
-    """
-    model_weight: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)] = 0.7
-    """
-    Model weight, 0 to 1.
-    """
-    guidance: Annotated[StrictFloat | None, Field(ge=0.0, le=100.0)] = 7.5
-    """
-    Guidance scale, 0 to 100.
-    """
+    width: Annotated[
+        StrictInt, Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048)
+    ]
+    height: Annotated[
+        StrictInt, Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048)
+    ]
+    strength_model: Annotated[
+        StrictFloat | None,
+        Field(description="Model (LoRA) strength, 0 to 2.", ge=0.0, le=2.0),
+    ] = 1
+    model_weight: Annotated[
+        StrictFloat | None, Field(description="Model weight, 0 to 1.", ge=0.0, le=1.0)
+    ] = 0.7
+    guidance: Annotated[
+        StrictFloat | None,
+        Field(description="Guidance scale, 0 to 100.", ge=0.0, le=100.0),
+    ] = 7.5
 
 
 class WanImage22Input(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["wan-image-2.2"]
-    """
-    Selects WAN Image 2.2.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["wan-image-2.2"], Field(description="Selects WAN Image 2.2.")
+    ]
     model_id: Annotated[
         StrictStr,
         Field(
-            pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+            description="UUID of the fine-tuned model.",
+            pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         ),
     ]
-    """
-    UUID of the fine-tuned model.
-    """
-    lora_low_name: Annotated[StrictStr, Field(min_length=1)]
-    """
-    Path of the low-noise LoRA.
-    """
-    lora_low_strength: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)] = 0.5
-    """
-    Strength of the low-noise LoRA, 0 to 2.
-    """
-    lora_high_name: Annotated[StrictStr, Field(min_length=1)]
-    """
-    Path of the high-noise LoRA.
-    """
-    lora_high_strength: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)] = 1.0
-    """
-    Strength of the high-noise LoRA, 0 to 2.
-    """
-    batch_size: Annotated[StrictInt | None, Field(ge=1, le=4)] = 1
-    """
-    Number of images to generate, 1 to 4 (all are listed in the response's `image_urls`).
-    """
-    model_weight: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)] = None
-    """
-    Model weight, 0 to 1 (the server's default applies when omitted).
-    """
-    guidance: Annotated[StrictFloat | None, Field(ge=0.0, le=100.0)] = None
-    """
-    Guidance scale, 0 to 100 (the server's default applies when omitted).
-    """
-    width: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
-    height: Annotated[StrictInt | None, Field(ge=64, le=2048)] = None
-    """
-    Size in pixels, 64 to 2048.
-    """
+    lora_low_name: Annotated[
+        StrictStr, Field(description="Path of the low-noise LoRA.", min_length=1)
+    ]
+    lora_low_strength: Annotated[
+        StrictFloat | None,
+        Field(description="Strength of the low-noise LoRA, 0 to 2.", ge=0.0, le=2.0),
+    ] = 0.5
+    lora_high_name: Annotated[
+        StrictStr, Field(description="Path of the high-noise LoRA.", min_length=1)
+    ]
+    lora_high_strength: Annotated[
+        StrictFloat | None,
+        Field(description="Strength of the high-noise LoRA, 0 to 2.", ge=0.0, le=2.0),
+    ] = 1.0
+    batch_size: Annotated[
+        StrictInt | None,
+        Field(
+            description="Number of images to generate, 1 to 4 (all are listed in the response's `image_urls`).",
+            ge=1,
+            le=4,
+        ),
+    ] = 1
+    model_weight: Annotated[
+        StrictFloat | None,
+        Field(
+            description="Model weight, 0 to 1 (the server's default applies when omitted).",
+            ge=0.0,
+            le=1.0,
+        ),
+    ] = None
+    guidance: Annotated[
+        StrictFloat | None,
+        Field(
+            description="Guidance scale, 0 to 100 (the server's default applies when omitted).",
+            ge=0.0,
+            le=100.0,
+        ),
+    ] = None
+    width: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
+    height: Annotated[
+        StrictInt | None,
+        Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048),
+    ] = None
 
 
 class QwenImageEditInput(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    prompt: Annotated[StrictStr, Field(min_length=1)]
-    """
-    The text prompt (not empty).
-    """
-    model_type: Literal["qwen-image-edit"]
-    """
-    Selects Qwen Image Edit.
-    """
-    width: Annotated[StrictInt, Field(ge=64, le=2048)]
-    """
-    Size in pixels, 64 to 2048.
-    """
-    height: Annotated[StrictInt, Field(ge=64, le=2048)]
-    """
-    Size in pixels, 64 to 2048.
-    """
-    lora_1: Annotated[StrictStr | None, Field(min_length=1)] = None
-    """
-    Optional LoRA for style.
-    """
-    strength_model: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)] = 1
-    """
-    LoRA strength, 0 to 2.
-    """
-    negative_prompt: StrictStr | None = None
-    """
-    What to avoid in the image.
-    """
+    prompt: Annotated[
+        StrictStr, Field(description="The text prompt (not empty).", min_length=1)
+    ]
+    model_type: Annotated[
+        Literal["qwen-image-edit"], Field(description="Selects Qwen Image Edit.")
+    ]
+    width: Annotated[
+        StrictInt, Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048)
+    ]
+    height: Annotated[
+        StrictInt, Field(description="Size in pixels, 64 to 2048.", ge=64, le=2048)
+    ]
+    lora_1: Annotated[
+        StrictStr | None, Field(description="Optional LoRA for style.", min_length=1)
+    ] = None
+    strength_model: Annotated[
+        StrictFloat | None, Field(description="LoRA strength, 0 to 2.", ge=0.0, le=2.0)
+    ] = 1
+    negative_prompt: Annotated[
+        StrictStr | None, Field(description="What to avoid in the image.")
+    ] = None
     reference_image_url: Annotated[
         StrictStr | None,
         Field(
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$"
+            description="URL of an image to edit, or to use as a style reference (absolute http or https).",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
         ),
     ] = None
-    """
-    URL of an image to edit, or to use as a style reference (absolute http or https).
-    """
 
 
 class Error(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    error: StrictStr
-    """
-    A human-readable message.
-    """
-    code: StrictStr | None = None
-    """
-    A stable machine-readable code, e.g. `validation_error`, `rate_limited`.
-    """
-    details: list[ErrorDetail] | None = None
-    """
-    For 422, one entry per problem.
-    """
+    error: Annotated[StrictStr, Field(description="A human-readable message.")]
+    code: Annotated[
+        StrictStr | None,
+        Field(
+            description="A stable machine-readable code, e.g. `validation_error`, `rate_limited`."
+        ),
+    ] = None
+    details: Annotated[
+        list[ErrorDetail] | None, Field(description="For 422, one entry per problem.")
+    ] = None
 
 
 class GenerateImageInput(
@@ -446,11 +413,9 @@ class GenerateImageInput(
         | WanImage22Input
         | NanobananaInput
         | QwenImageEditInput,
-        Field(discriminator="model_type", title="GenerateImageInput"),
+        Field(
+            description="The input of one generation run: one schema per model type, selected by `model_type`. To edit an image, give its\nURL as `reference_image_url` on a model that takes one (openai, qwen-image-edit); flux-kontext-multi combines\nthe images listed in `image_urls`.\n",
+            discriminator="model_type",
+            title="GenerateImageInput",
+        ),
     ]
-    """
-    The input of one generation run: one schema per model type, selected by `model_type`. To edit an image, give its
-    URL as `reference_image_url` on a model that takes one (openai, qwen-image-edit); flux-kontext-multi combines
-    the images listed in `image_urls`.
-
-    """

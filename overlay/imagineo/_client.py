@@ -1,0 +1,474 @@
+"""The public surface: `ImagineoAIClient` / `AsyncImagineoAIClient` and their ``images.generate``.
+
+One call flows one way:
+
+    keyword arguments (or one mapping, or a generated input model)
+      -> _models.prepare: aliases, model defaults, validation against imagineo_api.schemas, generated request model
+      -> imagineo_api.api.runs.generate_run._get_kwargs: the generated endpoint's request (method, path, JSON, headers)
+      -> _Settings.build: the client's URL prefix, auth and User-Agent headers, Idempotency-Key, extra_headers/body
+      -> _transport.send / send_async: timeouts, retries, backoff (the same request, so the same Idempotency-Key)
+      -> _parse: 204 -> None; 200 -> imagineo_api.models.GenerateImageOutput via the generated parser, after
+         checking the body against imagineo_api.schemas; anything else -> a typed error from _exceptions.
+
+Defaults (see README "Timeouts and retries"): ``timeout`` is 300 s to read (image generation is slow) and 10 s to
+connect; ``max_retries`` is 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
+
+import httpx
+from imagineo_api.api.runs import generate_run
+from imagineo_api.client import Client as _GeneratedClient
+from imagineo_api.models import GenerateImageOutput
+
+from . import _models, _transport
+from ._exceptions import APIResponseValidationError, ImagineoError, status_error
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from imagineo_api import models as _gen
+    from imagineo_api import typed_dicts as _td
+
+    from ._types import (
+        DefaultModelParams,
+        FluxDevParams,
+        FluxKontextMaxParams,
+        FluxKontextMultiParams,
+        GoogleImagen4Params,
+        NanobananaParams,
+        OpenAIParams,
+        QwenImageEditParams,
+        RequestOptions,
+        TimeoutTypes,
+        WanImage21Params,
+        WanImage22Params,
+    )
+
+    GeneratedInput: TypeAlias = (
+        _gen.FluxDevInput
+        | _gen.OpenAIInput
+        | _gen.GoogleImagen4Input
+        | _gen.FluxKontextMaxInput
+        | _gen.FluxKontextMultiInput
+        | _gen.WanImage21Input
+        | _gen.WanImage22Input
+        | _gen.NanobananaInput
+        | _gen.QwenImageEditInput
+    )
+
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncImagineoAIClient", "ImagineoAIClient"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+API_URL_ENV = "IMAGINEO_API_URL"
+API_KEY_ENV = "IMAGINEO_API_KEY"
+LOG_ENV = "IMAGINEO_LOG"
+_NOT_GIVEN: Any = object()
+
+logger = logging.getLogger("imagineo")
+
+
+def _setup_logging() -> None:
+    """IMAGINEO_LOG=debug (or info) sends the `imagineo` logger's records to stderr."""
+    level = os.environ.get(LOG_ENV, "").strip().upper()
+    if level in ("DEBUG", "INFO") and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(level)
+
+
+_setup_logging()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Settings:
+    """What one client sends with every request: URL, headers, timeout, retries. Built once, shared by copies."""
+
+    __slots__ = ("allow_insecure_http", "api_url", "headers", "max_retries", "timeout", "url")
+
+    def __init__(
+        self,
+        api_url: str | None,
+        api_key: str | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        allow_insecure_http: bool,
+    ) -> None:
+        api_url = api_url if api_url is not None else os.environ.get(API_URL_ENV)
+        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not api_url:
+            raise ImagineoError(f"No API URL: pass api_url=... or set the {API_URL_ENV} environment variable")
+        if not api_key:
+            raise ImagineoError(f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable")
+        if any(c in api_key for c in "\r\n\x00"):
+            raise ImagineoError("api_key contains a line break or NUL character; check how it was read")
+        parsed = httpx.URL(api_url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ImagineoError(f"api_url must be an absolute http(s) URL, got {api_url!r}")
+        if parsed.scheme == "http" and not _is_loopback(parsed.host) and not allow_insecure_http:
+            raise ImagineoError(
+                f"api_url {api_url!r} is plain http to a non-loopback host, so the API key would travel "
+                "unencrypted; use https, or pass allow_insecure_http=True if you really mean it"
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ImagineoError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        self.api_url = api_url
+        self.allow_insecure_http = allow_insecure_http
+        self.timeout = timeout
+        self.max_retries = max_retries
+        # The prefix of api_url is kept: https://gateway.example.com/imagineo -> .../imagineo/api/v1/runs/generate
+        self.url = api_url.rstrip("/") + _endpoint_path()
+        self.headers = {
+            "Authorization": f"Bearer {api_key}",
+            "User-Agent": f"imagineo-python/{__version__}",
+            "Accept": "application/json",
+            **(default_headers or {}),
+        }
+
+    def copy(self, timeout: Any, max_retries: Any, default_headers: Mapping[str, str] | None) -> _Settings:
+        new = object.__new__(_Settings)
+        new.api_url, new.url, new.allow_insecure_http = self.api_url, self.url, self.allow_insecure_http
+        new.timeout = self.timeout if timeout is _NOT_GIVEN else timeout
+        new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else max_retries
+        new.headers = {**self.headers, **(default_headers or {})}
+        return new
+
+    def build(
+        self,
+        build_request: Any,
+        input: object,
+        params: dict[str, Any],
+        timeout: Any,
+        extra_headers: Mapping[str, str] | None,
+        extra_body: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> httpx.Request:
+        """Validate the input and turn it into the httpx request the transport sends (and re-sends)."""
+        _, _, request_model = _models.prepare(_collect(input, params))
+        key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
+        kwargs = generate_run._get_kwargs(body=request_model, idempotency_key=key)
+        body = kwargs["json"]
+        if extra_body:
+            body = {**body, **extra_body}
+        headers = {**self.headers, **kwargs["headers"]}
+        if extra_headers:
+            headers.update(extra_headers)
+        return build_request(  # type: ignore[no-any-return]
+            kwargs["method"].upper(),
+            self.url,
+            json=body,
+            headers=headers,
+            timeout=self.timeout if timeout is None else timeout,
+        )
+
+
+@functools.cache
+def _endpoint_path() -> str:
+    """The operation's path, as the generated endpoint builds it."""
+    from imagineo_api.models import FluxDevInput
+
+    return str(generate_run._get_kwargs(body=FluxDevInput(prompt="-", model_type="flux-dev"))["url"])
+
+
+def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
+    """The call's fields, from keyword arguments, one mapping, or a generated input model."""
+    if input is None:
+        return params
+    if params:
+        raise TypeError(
+            "images.generate() takes the fields either as keyword arguments or as one input, not both; "
+            f"got an input and {', '.join(sorted(params))}"
+        )
+    if isinstance(input, Mapping):
+        return input
+    to_dict = getattr(input, "to_dict", None)
+    if callable(to_dict) and type(input).__module__.startswith("imagineo_api.models"):
+        return to_dict()  # type: ignore[no-any-return]
+    raise TypeError(
+        f"images.generate() input must be a mapping or an imagineo_api.models input model, got {type(input).__name__}"
+    )
+
+
+_PARSE_CONTEXT = _GeneratedClient(base_url="http://parse-context.invalid", raise_on_unexpected_status=True)
+
+
+def _parse(response: httpx.Response) -> GenerateImageOutput | None:
+    """204 -> None; 200 -> the generated GenerateImageOutput; anything else -> a typed error."""
+    status = response.status_code
+    if status == 204:
+        return None
+    if not 200 <= status < 300:
+        raise status_error(response)
+    if status != 200:
+        raise APIResponseValidationError(
+            response, response.text, f"Undocumented success status {status}; the API documents 200 and 204"
+        )
+    try:
+        data = response.json()
+    except ValueError:
+        text = response.text
+        what = "an empty body" if not text.strip() else "a body that is not JSON"
+        raise APIResponseValidationError(response, text, f"The API answered 200 with {what}") from None
+    from imagineo_api.schemas import GenerateImageOutput as OutputSchema
+    from pydantic import ValidationError
+
+    try:
+        OutputSchema.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise APIResponseValidationError(
+            response, data, f"The API's 200 body does not match GenerateImageOutput: {problems}"
+        ) from None
+    parsed = generate_run._parse_response(client=_PARSE_CONTEXT, response=response)
+    assert isinstance(parsed, GenerateImageOutput)
+    return parsed
+
+
+def _repr(client: ImagineoAIClient | AsyncImagineoAIClient) -> str:
+    s = client._settings
+    return f"{type(client).__name__}(api_url={s.api_url!r}, max_retries={s.max_retries}, timeout={s.timeout!r})"
+
+
+class ImagineoAIClient:
+    """Synchronous client for the ImagineoAI API.
+
+    >>> client = ImagineoAIClient("https://api.example.com", api_key="sk-...")
+    >>> result = client.images.generate(prompt="A cat in a spacesuit", width=512, height=512)
+
+    `api_url` and `api_key` fall back to IMAGINEO_API_URL and IMAGINEO_API_KEY. `http_client` is an httpx.Client
+    to send through (proxies, mTLS, a custom transport); the SDK's headers, timeouts and retries still apply, and
+    the SDK does not close a client it was given. Plain http is refused for non-loopback hosts unless
+    `allow_insecure_http=True`.
+    """
+
+    def __init__(
+        self,
+        api_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
+        self.images = Images(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> ImagineoAIClient:
+        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
+        new = object.__new__(ImagineoAIClient)
+        new._settings = self._settings.copy(timeout, max_retries, default_headers)
+        new._http, new._owns_http = self._http, False
+        new.images = Images(new)
+        return new
+
+    def close(self) -> None:
+        """Close the connection pool (not an http_client passed in by the caller)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ImagineoAIClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+
+class AsyncImagineoAIClient:
+    """Asynchronous client for the ImagineoAI API; the same as `ImagineoAIClient` with ``await``."""
+
+    def __init__(
+        self,
+        api_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
+        self.images = AsyncImages(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncImagineoAIClient:
+        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
+        new = object.__new__(AsyncImagineoAIClient)
+        new._settings = self._settings.copy(timeout, max_retries, default_headers)
+        new._http, new._owns_http = self._http, False
+        new.images = AsyncImages(new)
+        return new
+
+    async def close(self) -> None:
+        """Close the connection pool (not an http_client passed in by the caller)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncImagineoAIClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+
+Result: TypeAlias = GenerateImageOutput | None
+
+
+class Images:
+    """``client.images``: image generation."""
+
+    def __init__(self, client: ImagineoAIClient) -> None:
+        self._client = client
+
+    # One overload per model type (typed from the spec), then the untyped forms: one mapping or a generated model.
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[DefaultModelParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[FluxDevParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[OpenAIParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[GoogleImagen4Params]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[FluxKontextMaxParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[FluxKontextMultiParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[WanImage21Params]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[WanImage22Params]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[NanobananaParams]) -> Result: ...
+    @overload
+    def generate(self, input: None = None, /, **params: Unpack[QwenImageEditParams]) -> Result: ...
+    @overload
+    def generate(
+        self, input: _td.GenerateImageInput | GeneratedInput | Mapping[str, Any], /, **options: Unpack[RequestOptions]
+    ) -> Result: ...
+
+    def generate(
+        self,
+        input: object = None,
+        /,
+        *,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        **params: Any,
+    ) -> Result:
+        """Start a generation (or edit) run and wait for its result.
+
+        Give the fields as keyword arguments, as one mapping (like the TypeScript SDK's ``generate(input)``), or as
+        a generated ``imagineo_api.models`` input model. Returns the result (``.image_url``), or None when the API
+        answers 204. Raises ImagineoValidationError before sending anything when the input breaks the spec, and an
+        APIError subclass for network and API errors.
+        """
+        client = self._client
+        settings = client._settings
+        request = settings.build(
+            client._http.build_request, input, params, timeout, extra_headers, extra_body, idempotency_key
+        )
+        retries = settings.max_retries if max_retries is None else max_retries
+        response = _transport.send(client._http, request, retries)
+        return _parse(response)
+
+
+class AsyncImages:
+    """``client.images`` of the async client."""
+
+    def __init__(self, client: AsyncImagineoAIClient) -> None:
+        self._client = client
+
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[DefaultModelParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[FluxDevParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[OpenAIParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[GoogleImagen4Params]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[FluxKontextMaxParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[FluxKontextMultiParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[WanImage21Params]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[WanImage22Params]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[NanobananaParams]) -> Result: ...
+    @overload
+    async def generate(self, input: None = None, /, **params: Unpack[QwenImageEditParams]) -> Result: ...
+    @overload
+    async def generate(
+        self, input: _td.GenerateImageInput | GeneratedInput | Mapping[str, Any], /, **options: Unpack[RequestOptions]
+    ) -> Result: ...
+
+    async def generate(
+        self,
+        input: object = None,
+        /,
+        *,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        **params: Any,
+    ) -> Result:
+        """The async twin of `Images.generate`."""
+        client = self._client
+        settings = client._settings
+        request = settings.build(
+            client._http.build_request, input, params, timeout, extra_headers, extra_body, idempotency_key
+        )
+        retries = settings.max_retries if max_retries is None else max_retries
+        response = await _transport.send_async(client._http, request, retries)
+        return _parse(response)
