@@ -108,8 +108,8 @@ def build(into: Path) -> Path:
         )  # fmt: skip
     # PEP 561 marker: with --meta none openapi-python-client writes no py.typed of its own.
     (pkg / "py.typed").write_text("# Marker file for PEP 561: imagineo_api ships its type annotations.\n")
-    _run([sys.executable, "-m", "ruff", "check", "--isolated", "--fix-only", "--quiet", str(pkg)], env)
-    _run([sys.executable, "-m", "ruff", "format", "--isolated", "--quiet", str(pkg)], env)
+    _run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--fix-only", "--quiet", str(pkg)], env)
+    _run([sys.executable, "-m", "ruff", "format", "--isolated", "--no-cache", "--quiet", str(pkg)], env)
     for cache in pkg.rglob(".ruff_cache"):
         shutil.rmtree(cache)
     for cache in pkg.rglob("__pycache__"):

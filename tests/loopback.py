@@ -56,9 +56,7 @@ class LoopbackServer:
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
                     server.requests.append(
-                        RecordedRequest(
-                            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
-                        )
+                        RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     reply = server._replies.popleft() if server._replies else server.default_reply()
                 if reply.delay:
@@ -78,8 +76,8 @@ class LoopbackServer:
                 if reply.status != 204:
                     self.wfile.write(payload)
 
-            do_POST = _handle
-            do_GET = _handle
+            do_POST = _handle  # noqa: N815 - the stdlib's handler naming
+            do_GET = _handle  # noqa: N815
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True

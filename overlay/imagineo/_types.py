@@ -10,8 +10,7 @@ to "flux-dev"); tests/test_overlay_models.py checks it against the spec. The ali
 ``workflow_type`` work at run time but are not in these types, so a type checker steers code to the spec's names.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: on 3.11 it hides Required[...] from TypedDict.__required_keys__.
 from collections.abc import Mapping
 from typing import Any, Required, TypeAlias, TypedDict
 
