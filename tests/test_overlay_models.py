@@ -83,7 +83,8 @@ def test_default_model_params_are_flux_dev_without_model_type(spec: dict[str, An
             },
         ),
         (
-            {"prompt": "p", "model_type": "wan-image-2.2", "model_id": UUID, "lora_low_name": "a", "lora_high_name": "b"},
+            {"prompt": "p", "model_type": "wan-image-2.2", "model_id": UUID,
+             "lora_low_name": "a", "lora_high_name": "b"},
             {
                 "prompt": "p",
                 "model_type": "wan-image-2.2",
@@ -127,14 +128,14 @@ def test_workflow_type_is_a_deprecated_alias(mode: str, loopback: LoopbackServer
 
 
 def test_workflow_type_warning_points_at_the_callers_line(loopback: LoopbackServer) -> None:
-    with pytest.warns(DeprecationWarning) as record:
+    with pytest.warns(DeprecationWarning, match="workflow_type") as record:
         generate("sync", {"api_url": loopback.url}, prompt="p", workflow_type="openai")
     assert record[0].filename.endswith("overlay_helpers.py")  # the frame that called images.generate
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_workflow_type_conflicting_with_model_type_is_an_error(mode: str, loopback: LoopbackServer) -> None:
-    with pytest.warns(DeprecationWarning), pytest.raises(ImagineoValidationError) as info:
+    with pytest.warns(DeprecationWarning, match="workflow_type"), pytest.raises(ImagineoValidationError) as info:
         generate(mode, {"api_url": loopback.url}, prompt="p", workflow_type="openai", model_type="flux-dev")
     assert info.value.errors[0]["field"] == "workflow_type"
     assert "'openai' conflicts with model_type 'flux-dev'" in str(info.value)
@@ -175,7 +176,8 @@ INVALID: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
      [("reference_image_url", "must be an absolute http(s) URL; got '/images/cat.png'")]),
     ("non-http URL", {"prompt": "p", "reference_image_url": "ftp://e.com/a.png"},
      [("reference_image_url", "must be an absolute http(s) URL; got 'ftp://e.com/a.png'")]),
-    ("URL in a list", {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://e.com/1.png", "e.com"]},
+    ("URL in a list",
+     {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://e.com/1.png", "e.com"]},
      [("image_urls[1]", "must be an absolute http(s) URL; got 'e.com'")]),
     ("too few images", {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://e.com/1.png"]},
      [("image_urls", "must list at least 2 items")]),
@@ -274,4 +276,9 @@ def test_input_and_keyword_fields_together_is_a_type_error(loopback: LoopbackSer
 @pytest.mark.parametrize("mode", MODES)
 def test_extra_body_is_sent_as_given(mode: str, loopback: LoopbackServer) -> None:
     generate(mode, {"api_url": loopback.url}, prompt="p", extra_body={"style_preset": "anime", "width": 77})
-    assert loopback.requests[0].json() == {"prompt": "p", "model_type": "flux-dev", "style_preset": "anime", "width": 77}
+    assert loopback.requests[0].json() == {
+        "prompt": "p",
+        "model_type": "flux-dev",
+        "style_preset": "anime",
+        "width": 77,
+    }

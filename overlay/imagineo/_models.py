@@ -13,8 +13,8 @@ One call's input goes through `prepare()`, in this order, before anything touche
 
 Validation only checks: the body that goes on the wire is the caller's own values (plus defaults), so a URL is sent
 exactly as written and nothing is coerced. The one rewrite is ``model_id``: the generated request model parses it
-as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic models are imported on first use, so ``import imagineo``
-does not pay for them.
+as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic models
+are imported on first use, so ``import imagineo`` does not pay for them.
 """
 
 from __future__ import annotations
