@@ -1,4 +1,5 @@
-"""Calls a type checker must accept (lines without a marker) or flag (lines ending in an "E:" comment with words mypy must say).
+"""Calls a type checker must accept (lines without a marker) or flag (lines ending in an "E:" comment, with
+words mypy must say).
 
 tests/test_overlay_typing.py runs mypy --strict on this file and compares its errors with the markers, so the
 typed surface of images.generate cannot drift from the spec unnoticed.
