@@ -12,6 +12,7 @@ NODE_BIN := node_modules/.bin
 PYTEST_ARGS ?=
 
 .PHONY: help install generate check-generated lint test
+.PHONY: spec check-breaking
 
 help:
 	@echo "make generate        validate openapi/imagineo.yaml and regenerate generated_client/"
@@ -19,6 +20,8 @@ help:
 	@echo "make check-generated fail with a diff if generated_client/ is out of step with the spec"
 	@echo "make lint            ruff + mypy --strict on hand-written code"
 	@echo "make install         .venv with the project (editable) and dev tools; npm tools into node_modules/"
+	@echo "make spec            bundled spec (YAML, JSON), offline HTML reference, TS types into dist/spec/"
+	@echo "make check-breaking  fail, listing each change, if the spec breaks clients of BASE (make check-breaking BASE=v1.0.0)"
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -47,3 +50,13 @@ lint: install
 
 test: check-generated lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Artefacts for other-language teams (docs/for-other-languages.md); dist/ is not committed.
+spec: install
+	rm -rf dist/spec
+	$(PY) tools/build_spec.py --out dist/spec
+
+# BASE: a git ref; left empty, tools/check_breaking.mjs takes the last tag, else origin/main, else HEAD~1.
+BASE ?=
+check-breaking: node_modules/.installed
+	node tools/check_breaking.mjs --base "$(BASE)"
