@@ -51,6 +51,47 @@ lint: install
 test: check-generated lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# `make demo`: no account, no network. Starts the sandbox (imagineo sandbox, on a free loopback port), generates with
+# each of the nine model types through the `imagineo` command (the spec's examples), prints the image URLs and saves
+# the images into demo-output/ (gitignored). See docs/cli-and-sandbox.md.
+.PHONY: demo help-demo
+help: help-demo
+help-demo:
+	@echo "make demo            start the sandbox; generate with each of the nine model types via the CLI into demo-output/"
+
+DEMO_OUT := demo-output
+DEMO_MODEL_ID := 3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b
+demo: $(VENV)/.installed
+	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
+	@set -euo pipefail; \
+	$(BIN)/imagineo sandbox --port 0 --quiet --url-file $(DEMO_OUT)/.sandbox-url & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null || true; rm -f $(DEMO_OUT)/.sandbox-url' EXIT; \
+	for _ in $$(seq 100); do test -s $(DEMO_OUT)/.sandbox-url && break; sleep 0.1; done; \
+	export IMAGINEO_API_URL="$$(cat $(DEMO_OUT)/.sandbox-url)" IMAGINEO_API_KEY=demo-any-key-works; \
+	gen() { model=$$1; shift; printf '%-19s ' "$$model"; \
+	  $(BIN)/imagineo generate "$$@" --model "$$model" --output "$(DEMO_OUT)/$$model.png"; }; \
+	gen flux-dev "A cat in a spacesuit" --width 512 --height 512; \
+	gen openai "Make the cat astronaut suit red" --reference-image-url https://example.com/mycat.png \
+	  --width 512 --height 512; \
+	gen google-imagen4 "A futuristic city at sunset" --aspect-ratio 16:9 \
+	  --reference-image-url https://example.com/style-reference.jpg; \
+	gen flux-kontext-max "A majestic dragon soaring through clouds at golden hour" --aspect-ratio 16:9 --seed 42; \
+	gen flux-kontext-multi "Put the cat from the first image into the scene of the second" \
+	  --image-urls https://example.com/mycat.png --image-urls https://example.com/mars-landscape.jpg \
+	  --aspect-ratio 16:9 --seed 7; \
+	gen wan-image-2.1 "A portrait in the style of the fine-tuned model" --model-id $(DEMO_MODEL_ID) \
+	  --width 1920 --height 1088 --strength-model 1.5 --model-weight 0.7 --guidance 7.5; \
+	gen wan-image-2.2 "A professional fashion photograph with natural lighting" --model-id $(DEMO_MODEL_ID) \
+	  --width 1200 --height 1500 --lora-low-name wan2.2/wan2.2-lora-instagirl-2.0/Instagirlv2.0_lownoise.safetensors \
+	  --lora-low-strength 0.5 --lora-high-name wan2.2/wan2.2-lora-instagirl-2.0/Instagirlv2.0_hinoise.safetensors \
+	  --lora-high-strength 1.0 --batch-size 1 --model-weight 0.7 --guidance 7.5; \
+	gen nanobanana "A vibrant underwater scene with coral reefs" \
+	  --reference-image-url https://example.com/style-guide.jpg; \
+	gen qwen-image-edit "Transform the scene into a fantasy landscape with magical elements" \
+	  --lora-1 fantasy-style-v1 --strength-model 1.5 --width 1024 --height 1024; \
+	runs=$$($(PY) -c 'import json, os, urllib.request as u; print(json.load(u.urlopen(os.environ["IMAGINEO_API_URL"] + "/_sandbox/stats"))["runs_created"])'); \
+	echo "Saved $$(ls $(DEMO_OUT)/*.png | wc -l) images in $(DEMO_OUT)/; the sandbox created $$runs runs"
+
 # Artefacts for other-language teams (docs/for-other-languages.md); dist/ is not committed.
 spec: install
 	rm -rf dist/spec

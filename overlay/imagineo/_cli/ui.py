@@ -1,0 +1,152 @@
+"""What the command shows: results on stdout, messages on stderr, and rich widgets only on a terminal.
+
+stdout carries only the result (image URLs, JSON, the models table), so it can be piped. Messages and errors go to
+stderr as plain lines (``imagineo: error: ...``). The spinner (with elapsed time) and the progress bars are drawn on
+stderr when stderr is a terminal, and not at all otherwise: piped output has nothing extra in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+__all__ = ["EXIT_API", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UI", "describe_api_error"]
+
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UI:
+    """The terminal: stderr's rich console (for widgets) and plain-line messages."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.err: Console = Console(stderr=True, highlight=False)
+        self.interactive = self.err.is_terminal
+
+    def message(self, text: str, *, progress: Progress | None = None) -> None:
+        """One line on stderr (above the live progress bar, when there is one)."""
+        if progress is not None and self.interactive:
+            progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def error(self, text: str, *, progress: Progress | None = None) -> None:
+        self.message(f"imagineo: error: {text}", progress=progress)
+
+    @contextlib.contextmanager
+    def spinner(self, text: str) -> Iterator[None]:
+        """A spinner with elapsed time while the block runs (terminal only; it leaves no trace when done)."""
+        if not self.interactive:
+            yield
+            return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=self.err, transient=True) as progress:
+            progress.add_task(text, total=None)
+            yield
+
+    @contextlib.contextmanager
+    def transfer(self, text: str) -> Iterator[Transfer]:
+        """A byte progress bar (terminal only; a no-op otherwise): ``.start(total)`` then ``.advance(n)``."""
+        if not self.interactive:
+            yield Transfer(None, None)
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=self.err, transient=True) as progress:
+            yield Transfer(progress, progress.add_task(text, total=None))
+
+    @contextlib.contextmanager
+    def counter(self, text: str, total: int) -> Iterator[Progress | None]:
+        """A progress bar over `total` items (terminal only); yields the rich Progress, or None off a terminal."""
+        if not self.interactive or total == 0:
+            yield None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=self.err) as progress:
+            progress.add_task(text, total=total, status="")
+            yield progress
+
+
+class Transfer:
+    """The download bar's two callbacks (both do nothing off a terminal)."""
+
+    def __init__(self, progress: Progress | None, task: Any) -> None:
+        self._progress, self._task = progress, task
+
+    def start(self, total: int | None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+
+def describe_api_error(exc: APIError) -> str:
+    """One readable message: what failed, the status and the request id, and the server's details (never the key)."""
+    if isinstance(exc, APIStatusError):
+        body = exc.body
+        detail = ""
+        lines: list[str] = []
+        if isinstance(body, dict):
+            detail = str(body.get("error") or body.get("message") or "")
+            code = body.get("code")
+            if code:
+                detail += f" [{code}]"
+            for item in body.get("details") or []:
+                if isinstance(item, dict):
+                    lines.append(f"  - {item.get('field')}: {item.get('message')}")
+        elif isinstance(body, str):
+            detail = body.strip()[:200]
+        text = f"the API answered {exc.status_code}" + (f": {detail}" if detail else "")
+        text += f" (request id: {exc.request_id or 'none'})"
+        return "\n".join([text, *lines])
+    if isinstance(exc, APIResponseValidationError):
+        return f"{exc.message} (status {exc.status_code}, request id: {exc.request_id or 'none'})"
+    if isinstance(exc, APITimeoutError):
+        return "timed out waiting for the API, after all retries (no status; raise --timeout for slow models)"
+    if isinstance(exc, APIConnectionError):
+        return f"could not reach the API, after all retries (no status): {exc.message}"
+    return exc.message

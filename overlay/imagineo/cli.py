@@ -1,0 +1,375 @@
+"""The ``imagineo`` command: ``generate``, ``models``, ``batch`` and ``sandbox``.
+
+Installed as a console script with the package; it needs the ``cli`` extra (``pip install 'imagineo[cli]'``: rich
+for the terminal, jsonschema and pyyaml for the sandbox). ``import imagineo`` never imports this module or rich.
+
+* ``imagineo generate PROMPT [--model TYPE] [--width N] ... [--output FILE] [--json]``: one option per field of
+  every model type, derived from `imagineo._models.fields_by_model()` (naming and value typing:
+  `imagineo._cli.options`). The overlay validates, so a bad value is reported with the SDK's own message naming the
+  field. While waiting, a spinner with elapsed time is drawn on stderr when it is a terminal (nothing when piped).
+  stdout gets the image URL (one per line when the run made several), or the whole result as JSON with ``--json``.
+  ``--output FILE`` downloads the (first) image with a progress bar, atomically (`imagineo._cli.download`).
+* ``imagineo models``: the model types with their required and optional fields, ranges and defaults, from the same
+  `fields_by_model()` table (``--json`` for a machine-readable copy).
+* ``imagineo batch INPUT.jsonl --out RESULTS.jsonl [--concurrency N]``: resumable, exactly-once batch generation on
+  the async client (`imagineo._cli.batch`).
+* ``imagineo sandbox [--host 127.0.0.1] [--port 4010]``: the offline server driven by the spec
+  (`imagineo.sandbox`).
+
+The API URL and key come from ``--api-url``/``--api-key`` or IMAGINEO_API_URL/IMAGINEO_API_KEY (the environment is
+the better place for the key: command lines are visible to other users). The key is never printed.
+
+Exit status: 0 success; 2 bad input (a usage error, a field that breaks the spec, no API URL or key, an --output
+that cannot be written), checked before anything is sent; 1 an API or network error (the message gives the status
+and the request id) or a failed download; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._cli.ui import UI
+    from ._types import RequestOptions
+
+__all__ = ["build_parser", "main"]
+
+_EXTRA_HINT = "the imagineo command needs the 'cli' extra: pip install 'imagineo[cli]'"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection")
+    group.add_argument("--api-url", metavar="URL", help="API base URL (default: $IMAGINEO_API_URL)")
+    group.add_argument("--api-key", metavar="KEY", help="API key (default: $IMAGINEO_API_KEY, the safer place for it)")
+    group.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="per-request timeout (default: 300 s)")
+    group.add_argument("--max-retries", type=_count, metavar="N", help="retries after the first attempt (default: 2)")
+    group.add_argument(
+        "--allow-insecure-http", action="store_true", help="allow plain http to a non-loopback host (sends the key)"
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._cli.options import add_field_options, field_options
+
+    parser = argparse.ArgumentParser(
+        prog="imagineo",
+        description="Generate images with the ImagineoAI API, in batches, or against a local sandbox.",
+        epilog="Exit status: 0 ok, 1 API or network error, 2 bad input, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"imagineo {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    connection = _connection_options()
+
+    options = field_options()
+    gen = commands.add_parser(
+        "generate",
+        parents=[connection],
+        help="generate one image and print its URL",
+        description="Generate one image (or edit one, with a reference image URL) and print its URL.",
+    )
+    gen.add_argument("prompt", metavar="PROMPT", help="the text prompt")
+    gen.add_argument(
+        "--model", "--model-type", dest="model", metavar="TYPE", help="the model type (default: flux-dev; see models)"
+    )
+    gen.add_argument("-o", "--output", metavar="FILE", help="download the image to FILE (atomically)")
+    gen.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the URL")
+    gen.add_argument("--idempotency-key", metavar="KEY", help="the Idempotency-Key (default: a fresh UUID4)")
+    gen.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="an extra request header (repeatable), e.g. 'X-Sandbox-Fault: 503' against the sandbox",
+    )
+    add_field_options(gen, options)
+    gen.set_defaults(func=_generate, field_options=options)
+
+    models = commands.add_parser(
+        "models",
+        help="list the model types and their fields",
+        description="The model types, with their required and optional fields, ranges and defaults.",
+    )
+    models.add_argument("--json", action="store_true", help="print the table as JSON")
+    models.set_defaults(func=_models)
+
+    batch = commands.add_parser(
+        "batch",
+        parents=[connection],
+        help="run one generation per line of a JSONL file, resumably and exactly once",
+        description="One generate request per input line ({'id': ..., <generate fields>}); one result line per "
+        "input in --out. Re-running skips the ids already done; Idempotency-Keys derive from each line's id and "
+        "content, so a request cut off mid-flight cannot start a second paid run.",
+    )
+    batch.add_argument("input", metavar="INPUT.jsonl", help="the input lines")
+    batch.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="the results (appended; resumable)")
+    batch.add_argument(
+        "--concurrency", type=_positive_int, default=4, metavar="N", help="requests in flight (default: 4)"
+    )
+    batch.set_defaults(func=_batch)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run a local server that implements the spec (no account needed)",
+        description="A local ImagineoAI server driven by openapi/imagineo.yaml: validation, idempotency, "
+        "deterministic PNGs it serves itself, and fault injection (X-Sandbox-Fault header or the flags below).",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    sandbox.add_argument("--port", type=_count, default=4010, help="port (default: 4010; 0 picks a free one)")
+    sandbox.add_argument("--api-key", metavar="KEY", help="accept only this key (default: any key)")
+    sandbox.add_argument("--spec", metavar="FILE", help="serve another copy of the spec (default: the packaged one)")
+    sandbox.add_argument("--fail-first", type=_count, default=0, metavar="N", help="fail the first N generate requests")
+    sandbox.add_argument(
+        "--fail-each", type=_count, default=0, metavar="N", help="fail the first N attempts of every call"
+    )
+    sandbox.add_argument("--fail-status", type=int, default=503, metavar="STATUS", help="their status (default: 503)")
+    sandbox.add_argument(
+        "--retry-after", type=float, default=1.0, metavar="SECONDS", help="Retry-After on 429/503 (default: 1)"
+    )
+    sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="hold every answer back")
+    sandbox.add_argument("--url-file", metavar="FILE", help="write the server's URL to FILE once it listens")
+    sandbox.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
+    sandbox.set_defaults(func=_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status (the console script exits with it)."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        print(f"imagineo: error: {_EXTRA_HINT}", file=sys.stderr)
+        return 2
+    from ._cli.ui import EXIT_INTERRUPTED, EXIT_USAGE, UI
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    ui = UI()
+    try:
+        status: int = args.func(args, ui)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `imagineo models | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return status
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "api_url": args.api_url,
+        "api_key": args.api_key,
+        "allow_insecure_http": args.allow_insecure_http,
+    }
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
+    return options
+
+
+def _generate(args: argparse.Namespace, ui: UI) -> int:
+    from . import _models
+    from ._cli.download import DownloadError, check_destination, download
+    from ._cli.options import collect_fields
+    from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE, describe_api_error
+    from ._client import ImagineoAIClient
+    from ._exceptions import APIError, ImagineoError, ImagineoValidationError
+
+    fields = collect_fields(args, args.field_options)
+    headers: dict[str, str] = {}
+    for header in args.header:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            ui.error(f"--header {header!r}: expected 'NAME: VALUE'")
+            return EXIT_USAGE
+        headers[name.strip()] = value.strip()
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        problem = check_destination(output)
+        if problem:
+            ui.error(problem)
+            return EXIT_USAGE
+    try:
+        model_type, _, _ = _models.prepare(fields)
+        client = ImagineoAIClient(**_client_options(args))
+    except ImagineoError as exc:  # ImagineoValidationError, or no URL/key, or a bad URL
+        ui.error(str(exc))
+        return EXIT_USAGE
+    options: RequestOptions = {}
+    if args.idempotency_key:
+        options["idempotency_key"] = args.idempotency_key
+    if headers:
+        options["extra_headers"] = headers
+    try:
+        with client, ui.spinner(f"Generating with {model_type}"):
+            result = client.images.generate(fields, **options)
+    except ImagineoValidationError as exc:
+        ui.error(str(exc))
+        return EXIT_USAGE
+    except APIError as exc:
+        ui.error(describe_api_error(exc))
+        return EXIT_API
+    if result is None:
+        if args.json:
+            print("null", flush=True)
+        ui.message("imagineo: the API accepted the run but returned no image (204 No Content)")
+        if output is not None:
+            ui.error(f"no image to save to {output}")
+            return EXIT_API
+        return EXIT_OK
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
+    else:
+        urls = data.get("image_urls") or [result.image_url]
+        print("\n".join(str(u) for u in urls), flush=True)
+    if output is not None:
+        try:
+            with ui.transfer(f"Saving {output.name}") as bar:
+                size = download(result.image_url, output, on_start=bar.start, on_chunk=bar.advance)
+        except DownloadError as exc:
+            ui.error(f"{exc}; nothing was written to {output}")
+            return EXIT_API
+        if ui.interactive:
+            ui.message(f"Saved {output} ({size:,} bytes)")
+    return EXIT_OK
+
+
+def _models(args: argparse.Namespace, ui: UI) -> int:
+    from ._cli.options import MODEL_FIELD, POSITIONAL_FIELD, describe_range, option_flag
+    from ._cli.ui import EXIT_OK
+    from ._models import DEFAULT_MODEL_TYPE, fields_by_model
+
+    table = fields_by_model()
+    if args.json:
+        data = {model: {name: asdict(spec) for name, spec in specs.items()} for model, specs in table.items()}
+        print(json.dumps(data, indent=2, default=str))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    interactive = sys.stdout.isatty()
+    console = Console(highlight=False, width=None if interactive or os.environ.get("COLUMNS") else 150)
+    view = Table(
+        title="ImagineoAI model types",
+        caption=f"Without --model the model type is {DEFAULT_MODEL_TYPE}. Descriptions: imagineo generate --help. "
+        "Values are checked against these rules before anything is sent.",
+        caption_justify="left",
+    )
+    for column in ("Model type", "Field", "Option", "Required", "Type", "Range / choices", "Default"):
+        view.add_column(column, overflow="fold")
+    from ._cli.options import field_options
+
+    flags = {opt.field: opt.flags[0] for opt in field_options(table)}
+    for model, specs in table.items():
+        rows = [spec for name, spec in specs.items() if name != MODEL_FIELD]
+        rows.sort(key=lambda s: not s.required)  # required first, each group in the spec's order
+        for i, spec in enumerate(rows):
+            option = "PROMPT" if spec.name == POSITIONAL_FIELD else flags.get(spec.name, option_flag(spec.name))
+            view.add_row(
+                model if i == 0 else "",
+                spec.name,
+                option + (" (repeat)" if spec.type == "array" else ""),
+                "required" if spec.required else "optional",
+                spec.type,
+                describe_range(spec),
+                "" if spec.default is None else str(spec.default),
+                end_section=i == len(rows) - 1,
+            )
+    console.print(view)
+    return EXIT_OK
+
+
+def _batch(args: argparse.Namespace, ui: UI) -> int:
+    from ._cli.batch import run_batch
+    from ._cli.ui import EXIT_USAGE
+    from ._exceptions import ImagineoError
+
+    try:
+        return run_batch(
+            Path(args.input),
+            Path(args.out),
+            concurrency=args.concurrency,
+            client_options=_client_options(args),
+            ui=ui,
+        )
+    except ImagineoError as exc:  # no URL or key, a bad URL
+        ui.error(str(exc))
+        return EXIT_USAGE
+
+
+def _sandbox(args: argparse.Namespace, ui: UI) -> int:
+    from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE
+    from ._exceptions import ImagineoError
+    from .sandbox import serve
+
+    try:
+        serve(
+            args.host,
+            args.port,
+            url_file=args.url_file,
+            quiet=args.quiet,
+            api_key=args.api_key,
+            spec=args.spec,
+            fail_first=args.fail_first,
+            fail_each=args.fail_each,
+            fail_status=args.fail_status,
+            retry_after=args.retry_after,
+            latency=args.latency,
+        )
+    except (ImagineoError, ValueError) as exc:
+        ui.error(str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        ui.error(f"cannot listen on {args.host}:{args.port}: {exc}")
+        return EXIT_API
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Test helpers: the sandbox server in-process, on a free loopback port.
+
+    from imagineo.testing import sandbox_server
+
+    def test_my_code():
+        with sandbox_server() as sandbox:
+            client = sandbox.client()                  # or ImagineoAIClient(sandbox.url, api_key=sandbox.api_key)
+            my_code(client)
+            assert sandbox.runs_created == 1
+
+With pytest, use the ``imagineo_sandbox`` fixture: add ``pytest_plugins = ["imagineo.testing"]`` to your top-level
+conftest.py, or ``from imagineo.testing import imagineo_sandbox  # noqa: F401`` in a conftest.py or test module
+(the fixture keeps its name under any alias). It is not registered as an
+auto-loading ``pytest11`` plugin on purpose: that would load into every pytest session of every project installed
+beside imagineo, including those without the ``cli`` extra that the sandbox needs.
+
+The server (`imagineo.sandbox.SandboxServer`) requires the given API key (a missing or other key is a 401), and
+exposes ``url``, ``api_key``, ``runs_created``, ``stats()``, ``runs()``, ``reset()`` and ``set_faults(...)``.
+Requests can carry ``X-Sandbox-Fault`` (see `imagineo.sandbox`) through ``extra_headers``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .sandbox import FAULT_HEADER, SandboxServer
+
+if TYPE_CHECKING:
+    from ._client import AsyncImagineoAIClient, ImagineoAIClient
+
+__all__ = ["DEFAULT_TEST_API_KEY", "FAULT_HEADER", "Sandbox", "imagineo_sandbox", "sandbox_server"]
+
+DEFAULT_TEST_API_KEY = "sk-imagineo-sandbox-test"
+
+
+class Sandbox(SandboxServer):
+    """A `SandboxServer` that also builds clients pointed at itself."""
+
+    api_key: str
+
+    def client(self, **options: Any) -> ImagineoAIClient:
+        """A sync client for this sandbox (``max_retries``, ``timeout``... as for ImagineoAIClient)."""
+        from ._client import ImagineoAIClient
+
+        return ImagineoAIClient(self.url, api_key=self.api_key, **options)
+
+    def async_client(self, **options: Any) -> AsyncImagineoAIClient:
+        """An async client for this sandbox."""
+        from ._client import AsyncImagineoAIClient
+
+        return AsyncImagineoAIClient(self.url, api_key=self.api_key, **options)
+
+
+@contextlib.contextmanager
+def sandbox_server(
+    *, api_key: str = DEFAULT_TEST_API_KEY, retry_after: float = 0.0, **options: Any
+) -> Iterator[Sandbox]:
+    """Start the sandbox on 127.0.0.1 and a free port; stop it on exit.
+
+    ``retry_after`` defaults to 0 here (1 s for ``imagineo sandbox``) so retries in tests do not wait. Other
+    keyword arguments (``fail_first``, ``fail_each``, ``fail_status``, ``latency``, ``spec``, ``log``) go to
+    `SandboxServer`.
+    """
+    server = Sandbox(api_key=api_key, retry_after=retry_after, **options)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _define_fixture() -> Any:
+    import pytest
+
+    # Named in the decorator, so the fixture keeps its name however it is imported.
+    @pytest.fixture(name="imagineo_sandbox")
+    def fixture() -> Iterator[Sandbox]:
+        """A fresh sandbox server per test (see `imagineo.testing`)."""
+        with sandbox_server() as server:
+            yield server
+
+    return fixture
+
+
+with contextlib.suppress(ImportError):  # without pytest, only the context manager is offered
+    imagineo_sandbox = _define_fixture()

@@ -1,0 +1,375 @@
+"""The ``imagineo`` command, driven as a subprocess against the in-process sandbox: each command and exit status.
+
+Subprocesses that do not depend on each other are started together (`run_all`), so the suite pays for the
+interpreter start-up (~0.6 s) a few times rather than once per case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imagineo import _models
+from imagineo._cli.download import DownloadError, download
+from imagineo._cli.options import field_options, option_flag, parse_value
+from imagineo.cli import main
+from imagineo.testing import Sandbox, sandbox_server
+
+IMAGINEO = str(Path(sys.executable).parent / "imagineo")
+SECRET = "sk-very-secret-test-key-0123456789"
+
+
+def cli_env(sandbox: Sandbox | None = None, **extra: str) -> dict[str, str]:
+    """The environment without the caller's IMAGINEO_* settings, pointed at `sandbox`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMAGINEO_")}
+    if sandbox is not None:
+        env["IMAGINEO_API_URL"] = sandbox.url
+        env["IMAGINEO_API_KEY"] = sandbox.api_key
+    env.update(extra)
+    return env
+
+
+def run_all(
+    commands: Sequence[Sequence[str]], env: dict[str, str], timeout: float = 60
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run `imagineo <args>` for each argument list at once; results in the same order."""
+    procs = [
+        subprocess.Popen([IMAGINEO, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for args in commands
+    ]
+    results = []
+    for args, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate(timeout=timeout)
+        results.append(subprocess.CompletedProcess([IMAGINEO, *args], proc.returncode, out, err))
+    return results
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_all([args], env)[0]
+
+
+def call(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`imagineo <argv>` in this process (the same `main` the console script runs): (status, stdout, stderr)."""
+    capsys.readouterr()
+    try:
+        status = main(list(argv))
+    except SystemExit as exc:  # argparse's usage errors
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(autouse=True)
+def no_imagineo_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("IMAGINEO_")]:
+        monkeypatch.delenv(name)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    assert data.endswith(b"IEND\xaeB`\x82")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with sandbox_server() as server:
+        yield server
+
+
+def example_args(example: dict[str, Any]) -> list[str]:
+    """The command line for one of the spec's named request examples, from the option table."""
+    flags = {opt.field: opt.flags[0] for opt in field_options()}
+    args = ["generate", example["prompt"], "--model", example["model_type"], "--json"]
+    for name, value in example.items():
+        if name in ("prompt", "model_type"):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            args += [flags[name], str(item)]
+    return args
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generate
+
+
+def test_every_field_of_every_model_type_is_an_option() -> None:
+    result = run("generate", "--help", env=cli_env())
+    assert result.returncode == 0
+    fields = {name for specs in _models.fields_by_model().values() for name in specs} - {"prompt", "model_type"}
+    for name in fields:
+        assert option_flag(name) in result.stdout, name
+    assert "--aspect-ratio" in result.stdout
+    assert "--reference-url" in result.stdout  # the overlay's alias, spelled the same way
+
+
+def test_each_spec_example_goes_through_the_cli_with_values_typed_as_the_spec_says(
+    sandbox: Sandbox, spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process (the same main() the console script runs): nine subprocesses would cost seconds for nothing more.
+    content = spec["paths"]["/api/v1/runs/generate"]["post"]["requestBody"]["content"]["application/json"]
+    examples = [e["value"] for e in content["examples"].values()]
+    connection = ["--api-url", sandbox.url, "--api-key", sandbox.api_key]
+    for example in examples:
+        status, out, err = call(*example_args(example), *connection, capsys=capsys)
+        assert status == 0, err
+        assert json.loads(out)["model_type"] == example["model_type"]
+        _, expected, _ = _models.prepare(example)  # the example plus the SDK's defaults, typed exactly
+        body = sandbox.runs()[-1]["body"]
+        assert body == expected
+        assert {k: type(v) for k, v in body.items()} == {k: type(v) for k, v in expected.items()}
+    assert sandbox.runs_created == len(examples) == 9
+
+
+def test_generate_prints_the_url_json_and_saves_a_png(sandbox: Sandbox, tmp_path: Path) -> None:
+    out = tmp_path / "cat.png"
+    plain, as_json, saved = run_all(
+        [
+            ["generate", "A cat", "--width", "96", "--height", "64"],
+            ["generate", "A cat", "--model", "google-imagen4", "--aspect-ratio", "16:9", "--json"],
+            ["generate", "A cat", "--model", "nanobanana", "--output", str(out)],
+        ],
+        cli_env(sandbox),
+    )
+    assert plain.returncode == 0
+    assert plain.stderr == ""  # piped: no spinner, nothing extra
+    (url,) = plain.stdout.splitlines()
+    assert url.startswith(sandbox.url + "/images/")
+    assert url.endswith("-96x64.png")
+
+    assert as_json.returncode == 0
+    data = json.loads(as_json.stdout)
+    assert set(data) >= {"image_url", "run_id", "model_type"}
+    assert data["model_type"] == "google-imagen4"
+
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stderr == ""
+    assert png_size(out) == (1024, 1024)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]  # no temporary file left
+    assert sandbox.runs_created == 3
+
+
+WAN = ["--model", "wan-image-2.1", "--model-id", "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b", "--width", "512"]
+BAD_INPUT = {
+    "width: must be >= 64; got 10": ["--width", "10"],
+    "width: must be an integer; got '512.0'": ["--width", "512.0"],
+    "guidance: must be a number; got 'nan'": [*WAN, "--height", "512", "--guidance", "nan"],
+    "height: is required for model_type 'wan-image-2.1'": WAN,
+    "model_type: must be one of": ["--model", "dall-e"],
+    "seed: does not apply to model_type 'openai'": ["--model", "openai", "--seed", "1"],
+    "image_urls[1]: must be an absolute http(s) URL": [
+        "--model",
+        "flux-kontext-multi",
+        "--image-urls",
+        "https://example.com/a.png",
+        "--image-urls",
+        "ftp://example.com/b.png",
+    ],
+    "expected 'NAME: VALUE'": ["--header", "no-colon"],
+    "is a directory": ["--output", "."],
+}
+
+
+@pytest.mark.parametrize(("message", "args"), BAD_INPUT.items(), ids=list(BAD_INPUT))
+def test_bad_input_exits_2_naming_the_field(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], message: str, args: list[str]
+) -> None:
+    status, out, err = call("generate", "A cat", *args, "--api-url", sandbox.url, capsys=capsys)
+    assert status == 2
+    assert message in err
+    assert out == ""
+    assert sandbox.stats()["generate_requests"] == 0
+
+
+def test_bad_input_exits_2_from_the_command_and_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    not_an_int, no_dir, usage = run_all(
+        [
+            ["generate", "A cat", "--width", "abc", "--seed", "-1"],
+            ["generate", "A cat", "--output", str(tmp_path / "missing" / "x.png")],
+            ["frobnicate"],
+        ],
+        cli_env(sandbox),
+    )
+    assert not_an_int.returncode == no_dir.returncode == usage.returncode == 2
+    # the overlay's message, every problem at once, each naming its field
+    assert "Invalid input for model_type 'flux-dev' (2 problems); nothing was sent" in not_an_int.stderr
+    assert "  - width: must be an integer; got 'abc'" in not_an_int.stderr
+    assert "  - seed: does not apply to model_type 'flux-dev'" in not_an_int.stderr
+    assert "does not exist" in no_dir.stderr
+    assert "invalid choice" in usage.stderr
+    assert not_an_int.stdout == no_dir.stdout == ""
+    assert sandbox.stats()["generate_requests"] == 0
+
+
+def test_no_url_or_key_is_bad_input(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = call("generate", "A cat", "--api-key", SECRET, capsys=capsys)
+    assert status == 2
+    assert "IMAGINEO_API_URL" in err
+    assert SECRET not in err
+    only_url = run("generate", "A cat", env=cli_env(None, IMAGINEO_API_URL=sandbox.url))
+    assert only_url.returncode == 2
+    assert "IMAGINEO_API_KEY" in only_url.stderr
+
+
+def test_api_and_network_errors_exit_1_with_status_and_request_id_and_never_the_key(sandbox: Sandbox) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        dead_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    wrong_key, unavailable, unreachable = run_all(
+        [
+            ["generate", "A cat", "--api-key", SECRET],
+            ["generate", "A cat", "--header", "X-Sandbox-Fault: 503;times=all", "--max-retries", "1"],
+            ["generate", "A cat", "--api-url", dead_url, "--max-retries", "0"],
+        ],
+        cli_env(sandbox),
+    )
+    assert wrong_key.returncode == 1
+    assert "the API answered 401: Invalid API key" in wrong_key.stderr
+    assert "request id: req_sbx_" in wrong_key.stderr
+    assert SECRET not in wrong_key.stderr + wrong_key.stdout
+    assert unavailable.returncode == 1
+    assert "the API answered 503" in unavailable.stderr
+    assert "request id: req_sbx_" in unavailable.stderr
+    assert unreachable.returncode == 1
+    assert "could not reach the API" in unreachable.stderr
+    assert sandbox.runs_created == 0
+
+
+def test_retries_through_injected_429_and_503_create_one_run_each(sandbox: Sandbox) -> None:
+    results = run_all(
+        [
+            ["generate", "A cat", "--header", "X-Sandbox-Fault: 429"],
+            ["generate", "A dog", "--header", "X-Sandbox-Fault: 503;times=2"],
+        ],
+        cli_env(sandbox),
+    )
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    assert sandbox.runs_created == 2
+    assert sandbox.stats()["generate_requests"] == 2 + 3
+
+
+def test_204_prints_nothing_or_null(sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fault = ["--header", "X-Sandbox-Fault: 204", "--api-url", sandbox.url, "--api-key", sandbox.api_key]
+    assert call("generate", "A", *fault, capsys=capsys)[:2] == (0, "")
+    assert call("generate", "B", *fault, "--json", capsys=capsys)[:2] == (0, "null\n")
+    status, _, err = call("generate", "C", *fault, "--output", str(tmp_path / "x.png"), capsys=capsys)
+    assert status == 1
+    assert "204" in err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_spinner_with_elapsed_time_on_a_terminal(sandbox: Sandbox) -> None:
+    sandbox.set_faults(latency=1.3)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [IMAGINEO, "generate", "A cat"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=cli_env(sandbox, TERM="xterm-256color", COLUMNS="100"),
+    )
+    os.close(slave)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        screen += chunk
+    out, _ = proc.communicate(timeout=30)
+    os.close(master)
+    assert proc.returncode == 0
+    assert out.decode().startswith(sandbox.url)  # stdout is still only the URL
+    text = screen.decode(errors="replace")
+    assert "Generating with flux-dev" in text
+    assert "0:00:01" in text  # elapsed time
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# models, version, python -m
+
+
+def test_models_table_and_json_come_from_fields_by_model(capsys: pytest.CaptureFixture[str]) -> None:
+    table, version = run_all([["models"], ["--version"]], cli_env(COLUMNS="200"))
+    assert table.returncode == 0
+    specs = _models.fields_by_model()
+    for model, fields in specs.items():
+        assert model in table.stdout
+        for name in fields:
+            assert name in table.stdout or name == "model_type"
+    assert "64 to 2048" in table.stdout
+    assert "required" in table.stdout
+    status, out, _ = call("models", "--json", capsys=capsys)
+    assert status == 0
+    expected = {m: {n: json.loads(json.dumps(asdict(s))) for n, s in f.items()} for m, f in specs.items()}
+    assert json.loads(out) == expected
+    assert version.stdout.strip().startswith("imagineo ")
+    module = subprocess.run(
+        [sys.executable, "-m", "imagineo", "--version"], capture_output=True, text=True, env=cli_env()
+    )
+    assert module.stdout == version.stdout
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Unit: value typing, option naming, atomic download
+
+
+def test_values_are_typed_as_the_spec_types_the_field() -> None:
+    assert parse_value("integer", "512") == 512
+    assert parse_value("integer", "-1") == -1
+    assert parse_value("integer", "512.0") == "512.0"  # left for the overlay to reject, naming the field
+    assert parse_value("integer", "1_000") == "1_000"
+    number = parse_value("number", "7")
+    assert number == 7.0
+    assert isinstance(number, float)
+    assert parse_value("number", "1e-3") == 0.001
+    assert parse_value("number", "nan") == "nan"
+    assert parse_value("number", "1e999") == "1e999"  # not finite
+    assert parse_value("enum", "16:9") == "16:9"
+
+
+def test_a_field_named_like_a_command_option_gets_a_field_prefix() -> None:
+    spec = _models.FieldSpec("output", False, "string", "a future field")
+    options = {opt.field: opt for opt in field_options({"m": {"output": spec}})}
+    assert options["output"].flags == ("--field-output",)
+
+
+class _TruncatingServer:
+    """Answers any GET with Content-Length 10000 and only 100 bytes, then closes."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/image.png"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 10000\r\n\r\n" + b"x" * 100)
+
+
+def test_a_failed_download_leaves_no_partial_file(tmp_path: Path) -> None:
+    dest = tmp_path / "image.png"
+    dest.write_bytes(b"previous")
+    server = _TruncatingServer()
+    with pytest.raises(DownloadError):
+        download(server.url, dest)
+    server.sock.close()
+    assert dest.read_bytes() == b"previous"  # untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["image.png"]  # the temporary file is gone

@@ -1,0 +1,464 @@
+"""The sandbox implements the spec: validation (422 naming the field), auth, idempotency, served PNGs, faults.
+
+Everything here runs the sandbox in-process (`imagineo.testing`) and talks to it over real loopback sockets, with
+raw httpx for what the SDK would refuse to send and with the SDK's clients for retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import tomllib
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import imagineo
+import jsonschema
+import pytest
+from imagineo import _models, _transport
+from imagineo.sandbox import SandboxServer, render_png, spec_path
+from imagineo.testing import imagineo_sandbox as _registers_the_imagineo_sandbox_fixture  # noqa: F401
+from imagineo.testing import sandbox_server
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATE = "/api/v1/runs/generate"
+
+
+def spec_validator(spec: dict[str, Any], name: str) -> jsonschema.Draft202012Validator:
+    registry = Registry().with_resource("urn:spec", Resource(contents=spec, specification=DRAFT202012))
+    return jsonschema.Draft202012Validator({"$ref": f"urn:spec#/components/schemas/{name}"}, registry=registry)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Check `data` is a well-formed RGB PNG (signature, chunk CRCs, IDAT size) and return (width, height)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, idat = 8, [], b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        tag, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert zlib.crc32(tag + body) & 0xFFFFFFFF == crc, tag
+        chunks.append(tag)
+        idat += body if tag == b"IDAT" else b""
+        pos += 12 + length
+    assert chunks[0] == b"IHDR"
+    assert chunks[-1] == b"IEND"
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert (depth, colour) == (8, 2)
+    assert len(zlib.decompress(idat)) == (width * 3 + 1) * height
+    return width, height
+
+
+HTTP = httpx.Client()  # one connection pool for the whole module (a new httpx.Client per call costs ~50 ms)
+
+
+def post(server: SandboxServer, body: object, key: str | None = "sk-test", **headers: str) -> httpx.Response:
+    if key is not None:
+        headers.setdefault("Authorization", f"Bearer {key}")
+    return HTTP.post(server.url + GENERATE, json=body, headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's retry waits (0.5 s backoff after a dropped connection) are skipped; what is retried is not."""
+    monkeypatch.setattr(_transport, "_sleep", lambda seconds: None)
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(_transport, "_async_sleep", no_wait)
+
+
+def spec_examples(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    content = spec["paths"][GENERATE]["post"]["requestBody"]["content"]["application/json"]
+    return {name: example["value"] for name, example in content["examples"].items()}
+
+
+@pytest.fixture
+def server() -> Any:
+    with sandbox_server(api_key="sk-test") as s:
+        yield s
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 200: every model type, the body the spec describes, and a real PNG served by the sandbox
+
+
+def test_every_named_example_is_answered_with_a_spec_valid_output_and_a_served_png(
+    server: SandboxServer, spec: dict[str, Any]
+) -> None:
+    output = spec_validator(spec, "GenerateImageOutput")
+    examples = spec_examples(spec)
+    assert {e["model_type"] for e in examples.values()} == set(_models.MODEL_TYPES)
+    for name, body in examples.items():
+        response = post(server, body)
+        assert response.status_code == 200, (name, response.text)
+        assert response.headers["x-request-id"].startswith("req_sbx_")
+        data = response.json()
+        output.validate(data)
+        assert data["model_type"] == body["model_type"]
+        assert data["image_url"].startswith(server.url + "/images/")
+        image = HTTP.get(data["image_url"])
+        assert image.headers["content-type"] == "image/png"
+        width, height = png_size(image.content)
+        if "width" in body:
+            assert (width, height) == (body["width"], body["height"]), name
+    assert server.runs_created == len(examples)
+    assert [run["body"] for run in server.runs()] == list(examples.values())
+
+
+@pytest.mark.parametrize(
+    ("fields", "size"),
+    [
+        ({"model_type": "google-imagen4", "aspect_ratio": "16:9"}, (1024, 576)),
+        ({"model_type": "google-imagen4", "aspect_ratio": "9:16"}, (576, 1024)),
+        ({"model_type": "flux-kontext-max", "aspect_ratio": "21:9"}, (1024, 439)),
+        ({"model_type": "nanobanana"}, (1024, 1024)),
+        ({"model_type": "flux-dev", "width": 200}, (200, 200)),
+        ({"model_type": "openai", "width": 320, "height": 96}, (320, 96)),
+    ],
+)
+def test_image_size_follows_the_request(server: SandboxServer, fields: dict[str, Any], size: tuple[int, int]) -> None:
+    data = post(server, {"prompt": "p", **fields}).json()
+    assert png_size(HTTP.get(data["image_url"]).content) == size
+
+
+def test_same_request_gives_the_same_image_bytes_and_another_prompt_another_image(server: SandboxServer) -> None:
+    body = {"prompt": "A cat", "model_type": "flux-dev", "width": 64, "height": 64}
+    first, second = post(server, body).json(), post(server, dict(reversed(body.items()))).json()
+    other = post(server, {**body, "prompt": "A dog"}).json()
+    assert first["run_id"] != second["run_id"]  # no Idempotency-Key: two runs...
+    assert first["image_url"] == second["image_url"]  # ...of the same image
+    assert HTTP.get(first["image_url"]).content == HTTP.get(second["image_url"]).content
+    assert other["image_url"] != first["image_url"]
+    assert HTTP.get(other["image_url"]).content != HTTP.get(first["image_url"]).content
+    assert render_png("0" * 20, 64, 64) == render_png("0" * 20, 64, 64)
+    assert server.runs_created == 3
+
+
+def test_batch_size_lists_every_image(server: SandboxServer, spec: dict[str, Any]) -> None:
+    body = {**spec_examples(spec)["wan-image-2.2"], "batch_size": 3}
+    data = post(server, body).json()
+    assert len(data["image_urls"]) == len(set(data["image_urls"])) == 3
+    assert data["image_url"] == data["image_urls"][0]
+    for url in data["image_urls"]:
+        assert png_size(HTTP.get(url).content) == (1200, 1500)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors: 422 naming the field, 400, 401, 404
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"prompt": "p", "model_type": "flux-dev", "width": 10}, {"width"}),
+        ({"prompt": "", "model_type": "flux-dev", "widht": 512}, {"prompt", "widht"}),
+        ({"prompt": "p", "model_type": "flux-dev", "width": "512"}, {"width"}),
+        ({"prompt": "p", "model_type": "flux-dev", "width": 512.5}, {"width"}),
+        ({"prompt": "p"}, {"model_type"}),
+        ({"prompt": "p", "model_type": "dall-e"}, {"model_type"}),
+        ({"prompt": "p", "model_type": "google-imagen4", "aspect_ratio": "21:9"}, {"aspect_ratio"}),
+        ({"prompt": "p", "model_type": "wan-image-2.1", "width": 512}, {"model_id", "height"}),
+        (
+            {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://a.example/x.png", "x"]},
+            {"image_urls.1"},
+        ),
+        (
+            {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://a.example/x.png"]},
+            {"image_urls"},
+        ),
+        ({"prompt": "p", "model_type": "openai", "seed": 1}, {"seed"}),
+        # format: uri is checked too (the pattern alone lets a second '#' or a bad %-escape through)
+        (
+            {"prompt": "p", "model_type": "nanobanana", "reference_image_url": "https://a.example/x%zz"},
+            {"reference_image_url"},
+        ),
+        ([1, 2], {"body"}),
+    ],
+)
+def test_422_names_each_field_at_fault(
+    server: SandboxServer, spec: dict[str, Any], body: object, fields: set[str]
+) -> None:
+    response = post(server, body)
+    assert response.status_code == 422, response.text
+    data = response.json()
+    spec_validator(spec, "Error").validate(data)
+    assert data["code"] == "validation_error"
+    assert {d["field"] for d in data["details"]} == fields
+    assert server.runs_created == 0
+
+
+def test_401_without_a_bearer_key_or_with_another_key_and_the_key_is_never_echoed(server: SandboxServer) -> None:
+    body = {"prompt": "p", "model_type": "flux-dev"}
+    for response in (post(server, body, key=None), post(server, body, key="sk-wrong-secret-123")):
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "sk-wrong-secret-123" not in response.text
+    assert HTTP.post(server.url + GENERATE, json=body, headers={"Authorization": "Basic eDp5"}).status_code == 401
+    assert server.stats()["auth_failures"] == 3
+    assert server.runs_created == 0
+
+
+def test_any_key_is_accepted_when_none_is_configured() -> None:
+    with SandboxServer().start() as server:
+        assert post(server, {"prompt": "p", "model_type": "flux-dev"}, key="anything").status_code == 200
+
+
+def test_400_for_a_body_that_is_not_json_and_404_for_other_paths(server: SandboxServer) -> None:
+    auth = {"Authorization": "Bearer sk-test"}
+    not_json = HTTP.post(server.url + GENERATE, content=b"{nope", headers={**auth, "Content-Type": "application/json"})
+    assert not_json.status_code == 400
+    assert not_json.json()["code"] == "bad_request"
+    form = HTTP.post(server.url + GENERATE, data={"prompt": "p"}, headers=auth)
+    assert form.status_code == 400
+    assert HTTP.post(server.url + "/api/v1/runs/other", json={}, headers=auth).status_code == 404
+    assert HTTP.get(server.url + GENERATE, headers=auth).status_code == 405
+    assert HTTP.get(server.url + "/images/0123456789abcdef0123-0x5.png").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Idempotency
+
+
+def test_same_key_same_body_replays_the_run_and_a_different_body_is_409(
+    server: SandboxServer, spec: dict[str, Any]
+) -> None:
+    body = {"prompt": "A cat", "model_type": "flux-dev", "width": 64, "height": 64}
+    first = post(server, body, **{"Idempotency-Key": "k-1"})
+    again = post(server, dict(reversed(body.items())), **{"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    conflict = post(server, {**body, "prompt": "A dog"}, **{"Idempotency-Key": "k-1"})
+    assert conflict.status_code == 409
+    spec_validator(spec, "Error").validate(conflict.json())
+    assert conflict.json()["code"] == "idempotency_conflict"
+    other_key = post(server, body, **{"Idempotency-Key": "k-2"})
+    assert other_key.json()["run_id"] != first.json()["run_id"]
+    assert server.runs_created == 2
+    assert server.stats()["idempotent_replays"] == 1
+    assert server.stats()["conflicts"] == 1
+    assert post(server, body, **{"Idempotency-Key": "x" * 256}).status_code == 400
+
+
+def test_the_sdk_gets_a_conflict_error_for_a_reused_key_with_another_body(imagineo_sandbox: Any) -> None:
+    client = imagineo_sandbox.client(max_retries=0)
+    client.images.generate(prompt="A cat", idempotency_key="same")
+    with pytest.raises(imagineo.ConflictError) as info:
+        client.images.generate(prompt="A dog", idempotency_key="same")
+    assert info.value.status_code == 409
+    assert imagineo_sandbox.runs_created == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Faults: the SDK's retries of one call create one run
+
+
+@pytest.mark.parametrize("fault", ["429", "503", "500", "502", "drop", "slow=0.05"])
+def test_a_faulted_first_attempt_is_retried_and_creates_one_run(imagineo_sandbox: Any, fault: str) -> None:
+    client = imagineo_sandbox.client(max_retries=2)
+    result = client.images.generate(prompt="A cat", extra_headers={"X-Sandbox-Fault": fault})
+    assert result is not None
+    assert result.image_url.startswith(imagineo_sandbox.url)
+    stats = imagineo_sandbox.stats()
+    assert stats["runs_created"] == 1
+    assert stats["faults_injected"] == 1
+    if fault.startswith("slow"):
+        assert stats["generate_requests"] == 1
+    else:
+        assert stats["generate_requests"] == 2
+        # 500/502/drop happen after the run exists: the retry is answered from the Idempotency-Key
+        assert stats["idempotent_replays"] == (1 if fault in ("500", "502", "drop") else 0)
+
+
+def test_a_client_timeout_on_a_slow_answer_is_retried_without_a_second_run(imagineo_sandbox: Any) -> None:
+    client = imagineo_sandbox.client(max_retries=1, timeout=0.3)
+    result = client.images.generate(prompt="A cat", extra_headers={"X-Sandbox-Fault": "slow=1"})
+    assert result is not None
+    assert imagineo_sandbox.runs_created == 1
+    assert imagineo_sandbox.stats()["idempotent_replays"] == 1
+
+
+def test_429_and_503_carry_retry_after_and_times_all_exhausts_the_retries() -> None:
+    with sandbox_server(retry_after=0) as server:
+        for status in ("429", "503"):
+            response = post(
+                server,
+                {"prompt": "p", "model_type": "flux-dev"},
+                key=server.api_key,
+                **{"X-Sandbox-Fault": status, "Idempotency-Key": f"key-{status}"},
+            )
+            assert response.status_code == int(status)
+            assert response.headers["retry-after"] == "0"
+        client = server.client(max_retries=1)
+        with pytest.raises(imagineo.RateLimitError) as info:
+            client.images.generate(prompt="p", extra_headers={"X-Sandbox-Fault": "429;times=all"})
+        assert info.value.request_id is not None
+        assert info.value.request_id.startswith("req_sbx_")
+        assert server.runs_created == 0
+
+
+def test_204_fault_returns_none_and_counts_the_run(imagineo_sandbox: Any) -> None:
+    assert imagineo_sandbox.client().images.generate(prompt="p", extra_headers={"X-Sandbox-Fault": "204"}) is None
+    assert imagineo_sandbox.runs_created == 1
+
+
+def test_a_bad_fault_header_is_a_400(server: SandboxServer) -> None:
+    response = post(server, {"prompt": "p", "model_type": "flux-dev"}, **{"X-Sandbox-Fault": "explode"})
+    assert response.status_code == 400
+    assert "X-Sandbox-Fault" in response.json()["error"]
+
+
+def test_session_faults_fail_first_and_fail_each() -> None:
+    with sandbox_server(fail_first=2, fail_status=503) as server:
+        assert server.client(max_retries=2).images.generate(prompt="p") is not None
+        assert server.stats()["generate_requests"] == 3
+        assert server.runs_created == 1
+
+    async def five_calls(server: Any) -> None:
+        async with server.async_client(max_retries=1) as client:
+            await asyncio.gather(*(client.images.generate(prompt=f"p{i}") for i in range(5)))
+
+    with sandbox_server(fail_each=1, fail_status=429) as server:
+        asyncio.run(five_calls(server))
+        assert server.runs_created == 5
+        assert server.stats()["generate_requests"] == 10
+
+
+def test_admin_endpoints_stats_runs_faults_and_reset(server: SandboxServer) -> None:
+    post(server, {"prompt": "p", "model_type": "flux-dev"}, **{"Idempotency-Key": "k"})
+    stats = HTTP.get(server.url + "/_sandbox/stats").json()
+    assert stats == server.stats()
+    assert stats["runs_created"] == 1
+    runs = HTTP.get(server.url + "/_sandbox/runs").json()
+    assert runs[0]["idempotency_key"] == "k"
+    assert runs[0]["body"] == {"prompt": "p", "model_type": "flux-dev"}
+    settings = HTTP.post(server.url + "/_sandbox/faults", json={"fail_first": 1, "fail_status": 502}).json()
+    assert settings["fail_first"] == 1
+    assert post(server, {"prompt": "p", "model_type": "flux-dev"}).status_code == 502
+    assert HTTP.post(server.url + "/_sandbox/faults", json={"nope": 1}).status_code == 400
+    assert HTTP.post(server.url + "/_sandbox/reset").json()["runs_created"] == 0
+    assert server.runs_created == 0
+    assert HTTP.get(server.url + "/").json()["generate"] == GENERATE
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fixture, the packaged spec, the command
+
+
+def test_fixture_serves_on_loopback_with_its_key(imagineo_sandbox: Any) -> None:
+    assert imagineo_sandbox.url.startswith("http://127.0.0.1:")
+    assert imagineo_sandbox.api_key
+    result = imagineo_sandbox.client().images.generate(prompt="A cat", width=64, height=64)
+    assert result is not None
+    assert imagineo_sandbox.runs_created == 1
+
+
+def test_the_sandbox_validates_with_the_spec_file_the_wheel_ships() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    force_include = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert force_include == {"openapi/imagineo.yaml": "imagineo/_spec/imagineo.yaml"}
+    assert config["project"]["scripts"]["imagineo"] == "imagineo.cli:main"
+    # In this (editable) checkout the sandbox reads the spec itself, not a copy that could go stale.
+    assert spec_path() == ROOT / "openapi" / "imagineo.yaml"
+    assert "jsonschema" not in " ".join(config["project"]["dependencies"])
+
+
+BLOCK_EXTRAS = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("rich", "jsonschema", "yaml", "referencing"):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)")
+        return None
+sys.meta_path.insert(0, Block())
+"""
+
+
+def test_import_imagineo_needs_neither_the_cli_nor_its_extra() -> None:
+    # rich, jsonschema and pyyaml are made unimportable: the library must not need them. (In this dev venv httpx
+    # itself imports rich, for its own CLI, when click, pygments and rich are all installed; not our import.)
+    code = BLOCK_EXTRAS + (
+        "import imagineo\n"
+        "imagineo.ImagineoAIClient('http://127.0.0.1:9', api_key='k')\n"
+        "mine = ('imagineo.cli', 'imagineo._cli', 'imagineo.sandbox')\n"
+        "print(sorted(m for m in sys.modules if m in mine or m.startswith('imagineo._cli.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    # and the command says which extra it needs
+    cli = subprocess.run(
+        [sys.executable, "-c", BLOCK_EXTRAS + "from imagineo.cli import main; sys.exit(main(['models']))"],
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 2
+    assert "pip install 'imagineo[cli]'" in cli.stderr
+
+
+def test_imagineo_sandbox_command_binds_loopback_says_so_and_serves(tmp_path: Path) -> None:
+    url_file = tmp_path / "url"
+    command = [str(Path(sys.executable).parent / "imagineo"), "sandbox", "--port", "0", "--url-file", str(url_file)]
+    proc = subprocess.Popen(
+        [*command, "--api-key", "sk-only"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not url_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = url_file.read_text().strip()
+        assert url.startswith("http://127.0.0.1:")
+        headers = {"Authorization": "Bearer sk-only"}
+        ok = HTTP.post(url + GENERATE, json={"prompt": "p", "model_type": "flux-dev"}, headers=headers)
+        assert ok.status_code == 200
+        wrong = HTTP.post(
+            url + GENERATE, json={"prompt": "p", "model_type": "flux-dev"}, headers={"Authorization": "Bearer x"}
+        )
+        assert wrong.status_code == 401
+        assert HTTP.get(url + "/_sandbox/stats").json()["runs_created"] == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert f"listening on {url} (loopback only" in out
+    assert "sk-only" not in out + err
+    assert '"POST /api/v1/runs/generate HTTP/1.1" 200' in err  # request log on stderr (not --quiet)
+
+
+def test_a_non_loopback_bind_is_announced_as_such(tmp_path: Path) -> None:
+    from imagineo.sandbox import serve
+
+    lines: list[str] = []
+
+    class Out:
+        def write(self, text: str) -> None:
+            lines.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    def stop(server: SandboxServer) -> None:
+        os.kill(os.getpid(), 0)  # the server is up; stop it from a thread
+        import threading
+
+        threading.Thread(target=server._httpd.shutdown, daemon=True).start()
+
+    serve("0.0.0.0", 0, quiet=True, out=Out(), on_ready=stop)  # type: ignore[arg-type]  # noqa: S104
+    assert "WARNING: not loopback" in "".join(lines)
+
+
+def test_png_writer_is_valid_for_odd_sizes() -> None:
+    for width, height in ((1, 1), (7, 3), (65, 129)):
+        assert png_size(render_png("ab" * 10, width, height)) == (width, height)
+    assert json.dumps(spec_path().name) == '"imagineo.yaml"'
