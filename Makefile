@@ -51,6 +51,22 @@ lint: install
 test: check-generated lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# `make bench`: what the SDK costs (per-call CPU, loopback round trip, async fan-out, cold import, regeneration,
+# validation) side by side with raw httpx and openai-python; prints a table, writes benchmarks/results/latest.json.
+# Not part of `make test`. BENCH_ARGS=--quick for a smoke run. See docs/performance.md.
+.PHONY: bench help-bench
+help: help-bench
+help-bench:
+	@echo "make bench           benchmarks vs raw httpx and openai-python (installs the bench extra); not part of test"
+
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
 # `make demo`: no account, no network. Starts the sandbox (imagineo sandbox, on a free loopback port), generates with
 # each of the nine model types through the `imagineo` command (the spec's examples), prints the image URLs and saves
 # the images into demo-output/ (gitignored). See docs/cli-and-sandbox.md.
