@@ -9,10 +9,12 @@
 
 Where things live: `_client` (the public surface and the order of one call), `_models` (the model rules: aliases,
 defaults, validation), `_transport` (timeouts, retries, idempotency), `_exceptions` (every error). The request and
-response models and the endpoint come from the generated `imagineo_api` package.
+response models and the endpoint come from the generated `imagineo_api` package, which is imported on first use
+(constructing a client, or reading `imagineo.GenerateImageOutput`), so ``import imagineo`` costs little more than
+``import httpx``.
 """
 
-from imagineo_api.models import GenerateImageOutput
+from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncImagineoAIClient, ImagineoAIClient
 from ._exceptions import (
@@ -35,6 +37,18 @@ from ._exceptions import (
 )
 from ._models import DEFAULT_MODEL_TYPE, MODEL_DEFAULTS, MODEL_TYPES
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from imagineo_api.models import GenerateImageOutput
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GenerateImageOutput":
+        from imagineo_api.models import GenerateImageOutput
+
+        return GenerateImageOutput
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",

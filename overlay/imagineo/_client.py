@@ -12,22 +12,23 @@ One call flows one way:
 
 Defaults (see README "Timeouts and retries"): ``timeout`` is 300 s to read (image generation is slow) and 10 s to
 connect; ``max_retries`` is 2.
+
+Cost (docs/performance.md, ``make bench``): the generated package (attrs models, endpoint) is imported when the first
+client is built and pydantic on the first call, not by ``import imagineo``; the request URL is parsed once per client,
+and the 200 body is checked by pydantic straight from its bytes before the generated parser reads it.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 import os
 import uuid
 from collections.abc import Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import httpx
-from imagineo_api.api.runs import generate_run
-from imagineo_api.client import Client as _GeneratedClient
-from imagineo_api.models import GenerateImageOutput
 
 from . import _models, _transport
 from ._exceptions import APIResponseValidationError, ImagineoError, status_error
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
     from imagineo_api import models as _gen
     from imagineo_api import typed_dicts as _td
+    from imagineo_api.models import GenerateImageOutput
+    from pydantic import BaseModel, ValidationError
 
     from ._types import (
         DefaultModelParams,
@@ -94,6 +97,8 @@ _setup_logging()
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -103,7 +108,7 @@ def _is_loopback(host: str) -> bool:
 class _Settings:
     """What one client sends with every request: URL, headers, timeout, retries. Built once, shared by copies."""
 
-    __slots__ = ("allow_insecure_http", "api_url", "headers", "max_retries", "timeout", "url")
+    __slots__ = ("allow_insecure_http", "api_url", "headers", "max_retries", "target", "timeout", "url")
 
     def __init__(
         self,
@@ -138,6 +143,7 @@ class _Settings:
         self.max_retries = max_retries
         # The prefix of api_url is kept: https://gateway.example.com/imagineo -> .../imagineo/api/v1/runs/generate
         self.url = api_url.rstrip("/") + _endpoint_path()
+        self.target = httpx.URL(self.url)  # parsed once: httpx would parse the string again on every request
         self.headers = {
             "Authorization": f"Bearer {api_key}",
             "User-Agent": f"imagineo-python/{__version__}",
@@ -147,7 +153,8 @@ class _Settings:
 
     def copy(self, timeout: Any, max_retries: Any, default_headers: Mapping[str, str] | None) -> _Settings:
         new = object.__new__(_Settings)
-        new.api_url, new.url, new.allow_insecure_http = self.api_url, self.url, self.allow_insecure_http
+        new.api_url, new.url, new.target = self.api_url, self.url, self.target
+        new.allow_insecure_http = self.allow_insecure_http
         new.timeout = self.timeout if timeout is _NOT_GIVEN else timeout
         new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else max_retries
         new.headers = {**self.headers, **(default_headers or {})}
@@ -166,7 +173,7 @@ class _Settings:
         """Validate the input and turn it into the httpx request the transport sends (and re-sends)."""
         _, _, request_model = _models.prepare(_collect(input, params))
         key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
-        kwargs = generate_run._get_kwargs(body=request_model, idempotency_key=key)
+        kwargs = _endpoint()._get_kwargs(body=request_model, idempotency_key=key)
         body = kwargs["json"]
         if extra_body:
             body = {**body, **extra_body}
@@ -175,7 +182,7 @@ class _Settings:
             headers.update(extra_headers)
         return build_request(  # type: ignore[no-any-return]
             kwargs["method"].upper(),
-            self.url,
+            self.target,
             json=body,
             headers=headers,
             timeout=self.timeout if timeout is None else timeout,
@@ -183,11 +190,31 @@ class _Settings:
 
 
 @functools.cache
+def _endpoint() -> ModuleType:
+    """The generated endpoint, imagineo_api.api.runs.generate_run (with it, the attrs models it imports)."""
+    from imagineo_api.api.runs import generate_run
+
+    return generate_run
+
+
+@functools.cache
 def _endpoint_path() -> str:
     """The operation's path, as the generated endpoint builds it."""
     from imagineo_api.models import FluxDevInput
 
-    return str(generate_run._get_kwargs(body=FluxDevInput(prompt="-", model_type="flux-dev"))["url"])
+    return str(_endpoint()._get_kwargs(body=FluxDevInput(prompt="-", model_type="flux-dev"))["url"])
+
+
+@functools.cache
+def _response_parsing() -> tuple[type[BaseModel], type[ValidationError], type[GenerateImageOutput], Any]:
+    """The pydantic output schema, its error type, the generated output model, the generated parser's client."""
+    from imagineo_api.client import Client
+    from imagineo_api.models import GenerateImageOutput
+    from imagineo_api.schemas import GenerateImageOutput as OutputSchema
+    from pydantic import ValidationError
+
+    context = Client(base_url="http://parse-context.invalid", raise_on_unexpected_status=True)
+    return OutputSchema, ValidationError, GenerateImageOutput, context
 
 
 def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
@@ -209,9 +236,6 @@ def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
     )
 
 
-_PARSE_CONTEXT = _GeneratedClient(base_url="http://parse-context.invalid", raise_on_unexpected_status=True)
-
-
 def _parse(response: httpx.Response) -> GenerateImageOutput | None:
     """204 -> None; 200 -> the generated GenerateImageOutput; anything else -> a typed error."""
     status = response.status_code
@@ -223,27 +247,36 @@ def _parse(response: httpx.Response) -> GenerateImageOutput | None:
         raise APIResponseValidationError(
             response, response.text, f"Undocumented success status {status}; the API documents 200 and 204"
         )
+    output_schema, validation_error, output_model, context = _response_parsing()
+    try:
+        # Fast path: pydantic parses and checks the bytes in one pass; the generated parser then reads the JSON.
+        output_schema.model_validate_json(response.content)
+    except validation_error:
+        # Not JSON, or not a GenerateImageOutput: the same checks the slow way, for the error and its message
+        # (and a body only Python's json reads, e.g. UTF-16, still passes as before).
+        _check_output(response, output_schema, validation_error)
+    parsed = _endpoint()._parse_response(client=context, response=response)
+    assert isinstance(parsed, output_model)
+    return parsed
+
+
+def _check_output(response: httpx.Response, output_schema: type[BaseModel], validation_error: Any) -> None:
+    """Raise APIResponseValidationError if the body is not JSON or does not match GenerateImageOutput."""
     try:
         data = response.json()
     except ValueError:
         text = response.text
         what = "an empty body" if not text.strip() else "a body that is not JSON"
         raise APIResponseValidationError(response, text, f"The API answered 200 with {what}") from None
-    from imagineo_api.schemas import GenerateImageOutput as OutputSchema
-    from pydantic import ValidationError
-
     try:
-        OutputSchema.model_validate(data)
-    except ValidationError as exc:
+        output_schema.model_validate(data)
+    except validation_error as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)
         )
         raise APIResponseValidationError(
             response, data, f"The API's 200 body does not match GenerateImageOutput: {problems}"
         ) from None
-    parsed = generate_run._parse_response(client=_PARSE_CONTEXT, response=response)
-    assert isinstance(parsed, GenerateImageOutput)
-    return parsed
 
 
 def _repr(client: ImagineoAIClient | AsyncImagineoAIClient) -> str:
@@ -356,7 +389,8 @@ class AsyncImagineoAIClient:
         return _repr(self)
 
 
-Result: TypeAlias = GenerateImageOutput | None
+if TYPE_CHECKING:
+    Result: TypeAlias = GenerateImageOutput | None
 
 
 class Images:

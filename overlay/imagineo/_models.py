@@ -19,7 +19,6 @@ are imported on first use, so ``import imagineo`` does not pay for them.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import types
 import typing
@@ -285,6 +284,8 @@ def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, st
         if others:
             message = f"does not apply to model_type {model_type!r}; it is taken by {', '.join(others)}"
         else:
+            import difflib  # only for this message: not loaded by ``import imagineo``
+
             known = sorted({f for specs in fields_by_model().values() for f in specs} | set(ALIASES))
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -18,11 +18,11 @@ headers are never logged, so the API key never reaches a log line.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -37,9 +37,10 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 
-# Indirections the tests replace to observe waits without waiting.
+# Indirections the tests replace to observe waits without waiting. None: asyncio.sleep (asyncio is imported only
+# when an async call has to wait, so a sync program's ``import imagineo`` does not load it).
 _sleep = time.sleep
-_async_sleep = asyncio.sleep
+_async_sleep: Callable[[float], Awaitable[object]] | None = None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -153,5 +154,10 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, max_retr
             await response.aclose()
             delay = wait
         if delay:
-            await _async_sleep(delay)
+            if _async_sleep is None:
+                import asyncio
+
+                await asyncio.sleep(delay)
+            else:
+                await _async_sleep(delay)
         attempt += 1
