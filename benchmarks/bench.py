@@ -137,10 +137,30 @@ def check(ratio: float, op: str, bound: float) -> bool:
 # 1 and 6: per-call CPU on a MockTransport; validation alone.
 
 
+def check_request_building() -> None:
+    """The overlay builds its request without httpx's build_request (imagineo._client._new_request): make sure the
+    shortcut still yields what build_request would, for the kinds of client the benchmarks use, before timing it."""
+    from imagineo._client import _new_request
+
+    url = httpx.URL(MOCK_BASE + PATH)
+    headers = {"Authorization": "Bearer k", "Accept": "application/json", "Idempotency-Key": "k", "x-a": "1"}
+    for http in (mock_http(), httpx.Client(headers={"X-A": "0", "x-b": "2"}), httpx.AsyncClient()):
+        ours = _new_request(http, "POST", url, {"prompt": "p"}, headers, 5.0)
+        theirs = http.build_request("POST", url, json={"prompt": "p"}, headers=headers, timeout=5.0)
+        same = (ours.headers.raw, ours.url, ours.extensions, ours.read()) == (
+            theirs.headers.raw,
+            theirs.url,
+            theirs.extensions,
+            theirs.read(),
+        )
+        assert same, f"_new_request differs from build_request: {ours.headers.raw} != {theirs.headers.raw}"
+
+
 def bench_per_call(rounds: int, calls: int) -> tuple[list[Row], float]:
     import openai
     from imagineo import ImagineoAIClient
 
+    check_request_building()
     exs = examples()
     n = len(exs)
     url = MOCK_BASE + PATH
