@@ -1,0 +1,521 @@
+"""The client and the spec agree, judged by Prism: a contract server built from openapi/imagineo.yaml by people who did
+not write either.
+
+Prism (`tests/prism.py`) validates every request against the spec and answers 422 with the violations in the
+``sl-violations`` header when one breaks it. So:
+
+* everything the client sends for valid input (every named example, every optional field, every bound) must get a 2xx
+  that the client parses (sync and async);
+* every body in `NEGATIVE_CASES` must get 422 from Prism when sent raw, AND be refused by the client with
+  ImagineoValidationError before anything is sent: where the two disagree, the spec or the overlay is wrong;
+* ``Prefer: code=...`` makes Prism answer a documented response (204, 429, every error status), which the client
+  must map to None or the documented exception class.
+
+Breaks tried (in a scratch copy of the repo, then thrown away) and the tests that caught them are named in each
+test's docstring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from imagineo import (
+    APIStatusError,
+    AsyncImagineoAIClient,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    GenerateImageOutput,
+    ImagineoAIClient,
+    ImagineoValidationError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    _transport,
+)
+from imagineo_api import schemas
+
+from tests.loopback import LoopbackServer
+from tests.prism import (
+    API_KEY,
+    OPERATION,
+    REQUEST_EXAMPLES,
+    RESPONSE_EXAMPLES_200,
+    SPEC,
+    TLS_CONTEXT,
+    URL_FORMAT_GAP_BUG,
+    VARIANTS,
+    PrismServer,
+    describe_violations,
+    running_prism,
+    violations,
+)
+
+
+@pytest.fixture(scope="session")
+def prism() -> Iterator[PrismServer]:
+    """Prism on 127.0.0.1, validating every request against openapi/imagineo.yaml (422 + sl-violations)."""
+    with running_prism() as server:
+        yield server
+
+
+MODES = ("sync", "async")
+UUID = "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b"
+REF_URL = "https://images.example.com:8443/refs/cat.png?size=large&v=2#crop"
+
+#: One body per model type with every optional field set (test_full_bodies_set_every_field keeps this complete).
+FULL: dict[str, dict[str, Any]] = {
+    "flux-dev": {
+        "prompt": "A cat in a spacesuit",
+        "model_type": "flux-dev",
+        "width": 1024,
+        "height": 768,
+        "reference_image_url": REF_URL,
+    },
+    "openai": {
+        "prompt": "Make the suit red",
+        "model_type": "openai",
+        "width": 64,
+        "height": 2048,
+        "reference_image_url": "http://127.0.0.1:8080/mycat.png",
+    },
+    "google-imagen4": {
+        "prompt": "A futuristic city at sunset",
+        "model_type": "google-imagen4",
+        "aspect_ratio": "3:4",
+        "reference_image_url": REF_URL,
+    },
+    "flux-kontext-max": {
+        "prompt": "A dragon over the clouds",
+        "model_type": "flux-kontext-max",
+        "aspect_ratio": "21:9",
+        "seed": 0,
+    },
+    "flux-kontext-multi": {
+        "prompt": "Combine them",
+        "model_type": "flux-kontext-multi",
+        "image_urls": [
+            "https://example.com/a.png",
+            "http://example.com/b.jpg",
+            "https://cdn.example.com/c/d.webp?x=1",
+            "https://example.com/e.png#f",
+        ],
+        "aspect_ratio": "9:21",
+        "seed": 2**31,
+    },
+    "wan-image-2.1": {
+        "prompt": "A portrait",
+        "model_type": "wan-image-2.1",
+        "model_id": UUID,
+        "width": 1920,
+        "height": 1088,
+        "strength_model": 0.25,
+        "model_weight": 1,
+        "guidance": 100,
+    },
+    "wan-image-2.2": {
+        "prompt": "A fashion photograph",
+        "model_type": "wan-image-2.2",
+        "model_id": UUID,
+        "lora_low_name": "wan2.2/low.safetensors",
+        "lora_low_strength": 2,
+        "lora_high_name": "wan2.2/high.safetensors",
+        "lora_high_strength": 0,
+        "batch_size": 4,
+        "model_weight": 0.5,
+        "guidance": 12.5,
+        "width": 2048,
+        "height": 64,
+    },
+    "nanobanana": {
+        "prompt": "An underwater scene",
+        "model_type": "nanobanana",
+        "reference_image_url": "https://example.com/style.jpg",
+    },
+    "qwen-image-edit": {
+        "prompt": "Into a fantasy landscape",
+        "model_type": "qwen-image-edit",
+        "width": 1024,
+        "height": 1024,
+        "lora_1": "fantasy-style-v1",
+        "strength_model": 0.75,
+        "negative_prompt": "blurry",
+        "reference_image_url": REF_URL,
+    },
+}
+
+
+# -- running the client ------------------------------------------------------------------------------------------------
+
+
+def run_client(
+    mode: str, base_url: str, body: dict[str, Any], responses: list[httpx.Response], **options: Any
+) -> GenerateImageOutput | None:
+    """One images.generate(body) call through the sync or async client; every HTTP response lands in `responses`."""
+    max_retries = options.pop("max_retries", 0)
+    if mode == "sync":
+        with (
+            httpx.Client(verify=TLS_CONTEXT, event_hooks={"response": [responses.append]}) as http,
+            ImagineoAIClient(base_url, api_key=API_KEY, http_client=http, max_retries=max_retries) as client,
+        ):
+            return client.images.generate(body, **options)
+
+    async def record(response: httpx.Response) -> None:
+        responses.append(response)
+
+    async def run() -> GenerateImageOutput | None:
+        async with (
+            httpx.AsyncClient(verify=TLS_CONTEXT, event_hooks={"response": [record]}) as http,
+            AsyncImagineoAIClient(base_url, api_key=API_KEY, http_client=http, max_retries=max_retries) as client,
+        ):
+            return await client.images.generate(body, **options)
+
+    return asyncio.run(run())
+
+
+def assert_prism_accepts(mode: str, prism: PrismServer, body: dict[str, Any], what: str) -> None:
+    """The client sends `body`; Prism must find nothing wrong with the request and the client must parse the 200."""
+    responses: list[httpx.Response] = []
+    rejected: APIStatusError | None = None
+    try:
+        result = run_client(mode, prism.url, body, responses)
+    except APIStatusError as exc:
+        rejected = exc
+    if rejected is not None:
+        pytest.fail(
+            f"Prism rejected {what} ({mode}) with {rejected.status_code}; the client sent something the spec "
+            f"forbids:\n{describe_violations(rejected.response)}\nbody: {body!r}"
+        )
+    (response,) = responses
+    assert violations(response) == [], f"{what}: Prism flagged the request:\n{describe_violations(response)}"
+    assert isinstance(result, GenerateImageOutput), what
+    # Prism answers with the spec's first 200 example; the client must give it back whole.
+    assert result.to_dict() == RESPONSE_EXAMPLES_200[0], what
+
+
+# -- valid input: Prism must accept what the client sends ------------------------------------------------------------
+
+
+def test_full_bodies_set_every_field() -> None:
+    """FULL must set every property of every variant, so 'every optional field' stays true when the spec grows."""
+    assert set(FULL) == set(VARIANTS)
+    for model_type, schema in VARIANTS.items():
+        assert set(FULL[model_type]) == set(schema["properties"]), model_type
+        assert FULL[model_type]["model_type"] == model_type
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(REQUEST_EXAMPLES))
+def test_seed_examples_pass_prism(prism: PrismServer, mode: str, name: str) -> None:
+    """Every named request example, sent by the client (defaults added), is a request Prism finds valid.
+
+    Caught: the spec's Dimension maximum lowered to 1536 without regenerating (Prism refuses wan-image-2.1's width
+    1920); the overlay adding a stray "client" key to every body (all 18 fail, the message lists Prism's
+    "must NOT have additional properties; found 'client'").
+    """
+    assert_prism_accepts(mode, prism, REQUEST_EXAMPLES[name], f"seed example {name!r}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("model_type", list(FULL))
+def test_every_optional_field_passes_prism(prism: PrismServer, mode: str, model_type: str) -> None:
+    """One call per model type with every optional field set.
+
+    Caught: the spec's Seed minimum raised to 1 (flux-kontext-max's seed 0 refused by Prism); its Dimension maximum
+    lowered to 1536 (openai's height 2048, wan's 1920 and 2048 refused); the stray-key overlay break.
+    """
+    assert_prism_accepts(mode, prism, FULL[model_type], f"{model_type} with every field")
+
+
+def _step(value: float, towards: float, integer: bool) -> float:
+    if integer:
+        return value + (1 if towards > value else -1)
+    return math.nextafter(value, towards)
+
+
+def _bound_cases(inside: bool) -> list[tuple[str, dict[str, Any], str]]:
+    """(id, body, field): for every bounded number and list in every variant, the bound and one step inside it
+    (``inside``), or one step outside it."""
+    cases = []
+    for model_type, schema in VARIANTS.items():
+        for name, prop in schema["properties"].items():
+            integer = prop.get("type") == "integer"
+            for key, towards in (("minimum", math.inf), ("maximum", -math.inf)):
+                if key not in prop:
+                    continue
+                bound = prop[key]
+                values = [bound, _step(bound, towards, integer)] if inside else [_step(bound, -towards, integer)]
+                for value in values:
+                    value = int(value) if integer else value
+                    cases.append((f"{model_type}-{name}={value!r}", {**FULL[model_type], name: value}, name))
+            for key in ("minItems", "maxItems"):
+                if key in prop:
+                    n = prop[key] if inside else prop[key] + (-1 if key == "minItems" else 1)
+                    items = [f"https://example.com/{i}.png" for i in range(n)]
+                    cases.append((f"{model_type}-{name}-{n}-items", {**FULL[model_type], name: items}, name))
+    return cases
+
+
+@pytest.mark.parametrize("body", [pytest.param(body, id=case_id) for case_id, body, _ in _bound_cases(inside=True)])
+def test_bounds_pass_prism(prism: PrismServer, body: dict[str, Any]) -> None:
+    """Each range bound, and one step inside it, is valid for the client and for Prism (inclusive bounds).
+
+    Caught: the spec's Dimension maximum lowered to 1536 without regenerating (the bodies keep the other fields'
+    full values, so every openai / wan case fails with Prism's violation on the 2048 or 1920 dimension).
+    """
+    assert_prism_accepts("sync", prism, body, "a bound")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_model_type_default_makes_a_valid_request(prism: PrismServer, mode: str) -> None:
+    """Without model_type the raw body breaks the spec (model_type is required), but the client fills in flux-dev."""
+    body = {"prompt": "A cat", "width": 512, "height": 512}
+    assert prism.post_raw(body).status_code == 422
+    assert_prism_accepts(mode, prism, body, "a body without model_type")
+
+
+def test_integral_float_is_the_one_known_difference(prism: PrismServer, loopback: LoopbackServer) -> None:
+    """512.0 for an integer: JSON Schema (and so Prism) calls it an integer; the overlay refuses it on purpose.
+
+    Python callers who pass 512.0 almost always computed it (a float division), and the generated request model
+    would send it as 512.0 anyway; the overlay's strict int says so instead. Stricter than the spec, never looser.
+    """
+    body = {"prompt": "A cat", "model_type": "flux-dev", "width": 512.0}
+    assert prism.post_raw(body).status_code == 200
+    with pytest.raises(ImagineoValidationError) as info:
+        run_client("sync", loopback.url, body, [])
+    assert [e["field"] for e in info.value.errors] == ["width"]
+    assert loopback.requests == []
+
+
+# -- invalid input: Prism and the client must both refuse it ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Negative:
+    body: dict[str, Any]
+    field: str  # the field ImagineoValidationError must name (a prefix: image_urls matches image_urls[1])
+
+
+def _negatives() -> dict[str, Negative]:
+    cases: dict[str, Negative] = {}
+
+    def add(case_id: str, base: str, field: str, **changes: Any) -> None:
+        body = {**FULL[base], **changes}
+        cases[case_id] = Negative(body, field)
+
+    # A missing required field, per model type (model_type itself is filled in by the client: see above).
+    for model_type, schema in VARIANTS.items():
+        for name in schema["required"]:
+            if name != "model_type":
+                body = {k: v for k, v in FULL[model_type].items() if k != name}
+                cases[f"{model_type}-missing-{name}"] = Negative(body, name)
+    # Each range bound, one step outside.
+    for case_id, body, field in _bound_cases(inside=False):
+        cases[f"out-{case_id}"] = Negative(body, field)
+    # Enum outsiders (3:2 is a Kontext ratio, not an Imagen 4 one).
+    for value in ("3:2", "21:9", "16:10", "1:1 ", "", "16/9"):
+        add(f"imagen4-aspect_ratio={value!r}", "google-imagen4", "aspect_ratio", aspect_ratio=value)
+    for value in ("16:10", "1:3", "1:1:1"):
+        add(f"kontext-max-aspect_ratio={value!r}", "flux-kontext-max", "aspect_ratio", aspect_ratio=value)
+    add("kontext-multi-aspect_ratio=0:0", "flux-kontext-multi", "aspect_ratio", aspect_ratio="0:0")
+    # Wrong discriminator.
+    for value in ("flux-pro", "Flux-Dev", "flux_dev", "", 1, None, ["flux-dev"]):
+        add(f"model_type={value!r}", "flux-dev", "model_type", model_type=value)
+    add("wan-2.1-fields-as-flux-dev", "wan-image-2.1", "model_id", model_type="flux-dev")
+    add("imagen4-fields-as-kontext-max", "google-imagen4", "reference_image_url", model_type="flux-kontext-max")
+    add("qwen-fields-as-openai", "qwen-image-edit", "lora_1", model_type="openai")
+    # Wrong JSON types: strings for numbers, booleans, fractions for integers, null for optional fields.
+    add("width='512'", "flux-dev", "width", width="512")
+    add("height='512'", "qwen-image-edit", "height", height="512")
+    add("batch_size='1'", "wan-image-2.2", "batch_size", batch_size="1")
+    add("seed='42'", "flux-kontext-max", "seed", seed="42")
+    add("strength_model='1.5'", "wan-image-2.1", "strength_model", strength_model="1.5")
+    add("width=true", "openai", "width", width=True)
+    add("guidance=false", "wan-image-2.2", "guidance", guidance=False)
+    add("batch_size=2.5", "wan-image-2.2", "batch_size", batch_size=2.5)
+    add("seed=-0.5", "flux-kontext-multi", "seed", seed=-0.5)
+    add("width=null", "flux-dev", "width", width=None)
+    add("negative_prompt=null", "qwen-image-edit", "negative_prompt", negative_prompt=None)
+    add("image_urls=string", "flux-kontext-multi", "image_urls", image_urls="https://example.com/a.png")
+    add("prompt=5", "nanobanana", "prompt", prompt=5)
+    # Empty strings where the spec wants at least one character.
+    add("empty-prompt", "flux-dev", "prompt", prompt="")
+    add("empty-lora_low_name", "wan-image-2.2", "lora_low_name", lora_low_name="")
+    add("empty-lora_1", "qwen-image-edit", "lora_1", lora_1="")
+    # Bad UUIDs.
+    for label, value in {
+        "words": "not-a-uuid",
+        "no-hyphens": UUID.replace("-", ""),
+        "braces": "{" + UUID + "}",
+        "urn": "urn:uuid:" + UUID,
+        "trailing-newline": UUID + "\n",
+        "non-hex": "g" + UUID[1:],
+        "short": UUID[:-1],
+        "empty": "",
+    }.items():
+        add(f"model_id-{label}", "wan-image-2.1", "model_id", model_id=value)
+    # Bad URLs: relative, other schemes, spaces, non-ASCII, IPv6 literals (outside the HttpUrl pattern), newlines.
+    for label, value in {
+        "relative": "example.com/cat.png",
+        "scheme-relative": "//example.com/cat.png",
+        "ftp": "ftp://example.com/cat.png",
+        "javascript": "javascript:alert(1)",
+        "no-host": "https://",
+        "space-in-host": "https://exa mple.com/cat.png",
+        "space-in-path": "https://example.com/my cat.png",
+        "non-ascii": "https://example.com/caf\u00e9.png",
+        "ipv6": "https://[::1]/cat.png",
+        "trailing-newline": "https://example.com/cat.png\n",
+        "empty": "",
+    }.items():
+        add(f"reference_image_url-{label}", "nanobanana", "reference_image_url", reference_image_url=value)
+    add(
+        "image_urls-item-not-a-url",
+        "flux-kontext-multi",
+        "image_urls",
+        image_urls=["https://example.com/a.png", "not a url"],
+    )
+    # Unknown fields, and fields of another model type.
+    add("unknown-field", "flux-dev", "style", style="watercolor")
+    add("seed-on-flux-dev", "flux-dev", "seed", seed=1)
+    add("negative_prompt-on-openai", "openai", "negative_prompt", negative_prompt="blurry")
+    return cases
+
+
+NEGATIVE_CASES = _negatives()
+
+#: Strings that match the spec's HttpUrl `pattern` but are not RFC 3986 URIs, so its `format: uri` refuses them.
+URL_FORMAT_GAP = {
+    "reference_image_url-second-hash": "https://example.com/cat.png#a#b",
+    "reference_image_url-bad-percent": "https://example.com/100%zz.png",
+}
+for _case_id, _url in URL_FORMAT_GAP.items():
+    NEGATIVE_CASES[_case_id] = Negative({**FULL["nanobanana"], "reference_image_url": _url}, "reference_image_url")
+
+
+@pytest.mark.parametrize("case_id", list(NEGATIVE_CASES))
+def test_prism_rejects_negative_case(prism: PrismServer, case_id: str) -> None:
+    """Each negative body, sent raw (no SDK), breaks the spec: Prism answers 422 and names a body violation.
+
+    If this fails, the table is wrong about the spec (or the spec lost a rule): Prism is the judge here.
+    """
+    response = prism.post_raw(NEGATIVE_CASES[case_id].body)
+    assert response.status_code == 422, f"Prism accepted {case_id}: {NEGATIVE_CASES[case_id].body!r}"
+    found = violations(response)
+    assert found, "422 without sl-violations"
+    assert all(v["location"][:2] == ["request", "body"] for v in found), describe_violations(response)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        pytest.param(case_id, marks=pytest.mark.xfail(strict=True, reason=URL_FORMAT_GAP_BUG))
+        if case_id in URL_FORMAT_GAP
+        else case_id
+        for case_id in NEGATIVE_CASES
+    ],
+)
+def test_client_rejects_negative_case_before_sending(loopback: LoopbackServer, mode: str, case_id: str) -> None:
+    """The same bodies given to images.generate raise ImagineoValidationError naming the field; nothing is sent.
+
+    Caught: the validation model (imagineo_api.schemas) with Dimension `le` raised to 4096 (the 20 width/height =
+    2049 cases: DID NOT RAISE); the overlay's None check switched off (width=null, negative_prompt=null sent).
+    """
+    case = NEGATIVE_CASES[case_id]
+    with pytest.raises(ImagineoValidationError) as info:
+        run_client(mode, loopback.url, case.body, [])
+    assert loopback.requests == [], "the client sent a request for invalid input"
+    fields = [e["field"] for e in info.value.errors]
+    assert any(f.startswith(case.field) for f in fields), f"expected an error on {case.field}, got {fields}"
+
+
+# -- documented responses, chosen with Prefer: code=... ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_204_is_none(prism: PrismServer, mode: str) -> None:
+    """Prism's documented 204 (no body) comes back as None.
+
+    Caught: _parse without its 204 branch (APIResponseValidationError 'empty body' instead of None).
+    """
+    responses: list[httpx.Response] = []
+    result = run_client(mode, prism.url, FULL["flux-dev"], responses, extra_headers={"Prefer": "code=204"})
+    assert result is None
+    assert [r.status_code for r in responses] == [204]
+    assert violations(responses[0]) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_429_without_retries(prism: PrismServer, mode: str) -> None:
+    """The documented 429 (Error body, Retry-After: 2) raises RateLimitError carrying the body and its headers."""
+    responses: list[httpx.Response] = []
+    with pytest.raises(RateLimitError) as info:
+        run_client(mode, prism.url, FULL["openai"], responses, extra_headers={"Prefer": "code=429"})
+    documented = SPEC["components"]["responses"]["TooManyRequests"]
+    exc = info.value
+    assert exc.status_code == 429
+    assert exc.body == documented["content"]["application/json"]["example"]
+    assert exc.response.headers["retry-after"] == "2"
+    assert "Too many requests" in str(exc)
+    assert len(responses) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_429_is_retried_after_retry_after(prism: PrismServer, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With retries, each 429's Retry-After (2 s, from the spec's header example) is the wait; then RateLimitError.
+
+    Caught: 429 removed from _transport.RETRY_STATUSES (one attempt instead of three).
+    """
+    waits: list[float] = []
+
+    async def async_sleep(delay: float) -> None:
+        waits.append(delay)
+
+    monkeypatch.setattr(_transport, "_sleep", waits.append)
+    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
+    responses: list[httpx.Response] = []
+    with pytest.raises(RateLimitError):
+        run_client(mode, prism.url, FULL["nanobanana"], responses, max_retries=2, extra_headers={"Prefer": "code=429"})
+    assert [r.status_code for r in responses] == [429, 429, 429]
+    assert waits == [2.0, 2.0]
+
+
+ERROR_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: InternalServerError,
+    503: InternalServerError,
+}
+
+
+def test_error_table_covers_the_documented_statuses() -> None:
+    documented = {int(code) for code in OPERATION["responses"] if int(code) >= 400}
+    assert documented == set(ERROR_CLASSES)
+
+
+@pytest.mark.parametrize("status", sorted(ERROR_CLASSES))
+def test_documented_error_statuses(prism: PrismServer, status: int) -> None:
+    """Each documented error response, as Prism renders it (an Error body), raises its documented exception class."""
+    responses: list[httpx.Response] = []
+    with pytest.raises(APIStatusError) as info:
+        run_client("sync", prism.url, FULL["flux-dev"], responses, extra_headers={"Prefer": f"code={status}"})
+    assert type(info.value) is ERROR_CLASSES[status]
+    assert info.value.status_code == status
+    assert violations(responses[0]) == []
+    schemas.Error.model_validate(info.value.body)  # the body is the documented Error shape
