@@ -101,15 +101,6 @@ SPEC_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-# -- known disagreements (xfail(strict=True) until the spec or the overlay is fixed) -------------------------------
-
-URL_FORMAT_GAP_BUG = (
-    "overlay accepts an HttpUrl that matches the spec's pattern but breaks its `format: uri` (a second '#', a '%' "
-    "not followed by two hex digits): the generated pydantic model checks only the pattern, while JSON Schema and "
-    "Prism check both (Prism answers 422). Fix: make the HttpUrl pattern in openapi/imagineo.yaml imply RFC 3986."
-)
-
-
 # -- the server --------------------------------------------------------------------------------------------------------
 
 

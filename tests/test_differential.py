@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from hypothesis import Phase, event, given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from imagineo import ImagineoAIClient, ImagineoValidationError
@@ -46,7 +46,7 @@ from referencing.jsonschema import DRAFT202012
 from rfc3986_validator import URI_RE_COMP
 
 from tests.hypothesis_profiles import CUSTOM_FORMATS, PROFILE, http_urls, json_values, scaled, uuids
-from tests.prism import REQUEST_EXAMPLES, SPEC, SPEC_DEFAULTS, TLS_CONTEXT, URL_FORMAT_GAP_BUG, VARIANTS
+from tests.prism import REQUEST_EXAMPLES, SPEC, SPEC_DEFAULTS, TLS_CONTEXT, VARIANTS
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding standard format:hypothesis.errors.HypothesisWarning")
 
@@ -282,8 +282,8 @@ def _other_model_type(model_type: str, body: dict[str, Any]) -> st.SearchStrateg
     return tags.map(lambda tag: {**body, "model_type": tag})
 
 
-#: Characters inserted into nearly-valid URLs and UUIDs. Not "#" or "%": those expose URL_FORMAT_GAP_BUG, which
-#: test_url_fields_follow_format_uri covers on its own (xfail until fixed).
+#: Characters inserted into nearly-valid URLs and UUIDs. "#" and "%" have a test of their own,
+#: test_url_fields_follow_format_uri.
 TWEAK_CHARS = ' \n\t\u00e9[]{}\\"<>|^`/:@?.-_~0aAgG+'
 
 
@@ -355,15 +355,12 @@ def test_overlay_refuses_exactly_what_the_spec_refuses(model_type: str, kind: st
     check_agreement(mutated)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=URL_FORMAT_GAP_BUG)
-# No shrinking (an expected failure need not be minimal), and the first failure only (a plain AssertionError).
-@settings(PROFILE, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False)
+@settings(PROFILE)
 @given(url=tweaked(http_urls(), "#%"))
 def test_url_fields_follow_format_uri(url: str) -> None:
     """Valid URLs with one '#' or '%' edit: the overlay must refuse exactly those the spec's `format: uri` refuses.
 
-    Fails today ("https://a#b#c" and "https://a/%zz" match the spec's pattern, so they are sent although the
-    spec's `format: uri` refuses them): see URL_FORMAT_GAP_BUG. Once the pattern is fixed this passes, and the
-    strict xfail turns into a failure that says to remove the mark.
+    Catches a spec whose HttpUrl pattern admits what `format: uri` refuses ("https://a#b#c", "https://a/%zz"): the
+    overlay (which checks the pattern) would send them and Prism would answer 422. It failed on the first pattern.
     """
     check_agreement({"prompt": "p", "model_type": "nanobanana", "reference_image_url": url})

@@ -133,7 +133,7 @@ def broken_bodies(draw: st.DrawFn) -> tuple[str, bytes]:
     elif kind == "image_url not a string":
         body["image_url"] = draw(not_a_string)
     elif kind == "image_urls not a list of strings":
-        # null for an optional field is OUTPUT_NULL_BUG (test_null_optional_fields_are_rejected): not here.
+        # null for an optional field has its own test (test_null_optional_fields_are_rejected).
         bad_item = st.lists(st.text(max_size=5)).flatmap(lambda ok: not_a_string.map(lambda bad: [*ok, bad]))
         body["image_urls"] = draw(bad_item | not_a_string.filter(lambda v: v is not None and not isinstance(v, list)))
     elif kind == "run_id or model_type not a string":
@@ -178,15 +178,6 @@ def test_broken_2xx_bodies_raise_response_validation_error(case: tuple[str, byte
     assert canonical(info.value.body) == canonical(kept)
 
 
-OUTPUT_NULL_BUG = (
-    "overlay accepts null for GenerateImageOutput's optional fields (image_urls, run_id, model_type): the spec gives "
-    "them non-null types, but the generated pydantic model (imagineo_api.schemas.GenerateImageOutput) makes them "
-    "`X | None`, so _parse returns e.g. image_urls=None although the attrs model types it list[str] | Unset. Fix in "
-    "overlay/imagineo/_client.py _parse: after model_validate, reject a None for any field the schema declares."
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OUTPUT_NULL_BUG)
 @pytest.mark.parametrize("field", OPTIONAL)
 def test_null_optional_fields_are_rejected(field: str) -> None:
     """null breaks the spec's type for each optional output field, so it is an APIResponseValidationError."""

@@ -21,7 +21,7 @@ class HttpUrl(RootModel[StrictStr]):
         StrictStr,
         Field(
             description="An absolute http or https URL, sent exactly as given.",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ]
 
@@ -83,7 +83,7 @@ class FluxDevInput(BaseModel):
         StrictStr | None,
         Field(
             description="URL of an image to edit, or to use as a style reference (absolute http or https).",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ] = None
 
@@ -108,7 +108,7 @@ class OpenAIInput(BaseModel):
         StrictStr | None,
         Field(
             description="URL of an image to edit, or to use as a style reference (absolute http or https).",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ] = None
 
@@ -133,7 +133,7 @@ class GoogleImagen4Input(BaseModel):
         StrictStr | None,
         Field(
             description="URL of an image to edit, or to use as a style reference (absolute http or https).",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ] = None
 
@@ -234,7 +234,7 @@ class NanobananaInput(BaseModel):
         StrictStr | None,
         Field(
             description="URL of an image to edit, or to use as a style reference (absolute http or https).",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ] = None
 
@@ -369,7 +369,7 @@ class QwenImageEditInput(BaseModel):
         StrictStr | None,
         Field(
             description="URL of an image to edit, or to use as a style reference (absolute http or https).",
-            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*([?]([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
         ),
     ] = None
 

@@ -281,18 +281,32 @@ def _parse(response: httpx.Response) -> GenerateImageOutput | None:
     output_schema, validation_error, output_model, context = _response_parsing()
     try:
         # Fast path: pydantic parses and checks the bytes in one pass; the generated parser then reads the JSON.
-        output_schema.model_validate_json(response.content)
+        checked = output_schema.model_validate_json(response.content)
     except validation_error:
         # Not JSON, or not a GenerateImageOutput: the same checks the slow way, for the error and its message
         # (and a body only Python's json reads, e.g. UTF-16, still passes as before).
-        _check_output(response, output_schema, validation_error)
+        checked = _check_output(response, output_schema, validation_error)
+    # The generated pydantic model makes optional fields nullable (datamodel-code-generator emits `X | None`), but
+    # the spec does not allow null there: reject it here, on either path. Unknown extra fields may be null.
+    nulls = [
+        name
+        for name in type(checked).model_fields
+        if name in checked.model_fields_set and getattr(checked, name) is None
+    ]
+    if nulls:
+        raise APIResponseValidationError(
+            response,
+            response.json(),
+            "The API's 200 body does not match GenerateImageOutput: "
+            + "; ".join(f"{name}: must not be null" for name in nulls),
+        )
     parsed = _endpoint()._parse_response(client=context, response=response)
     assert isinstance(parsed, output_model)
     return parsed
 
 
-def _check_output(response: httpx.Response, output_schema: type[BaseModel], validation_error: Any) -> None:
-    """Raise APIResponseValidationError if the body is not JSON or does not match GenerateImageOutput."""
+def _check_output(response: httpx.Response, output_schema: type[BaseModel], validation_error: Any) -> BaseModel:
+    """The checked body; APIResponseValidationError if it is not JSON or does not match GenerateImageOutput."""
     try:
         data = response.json()
     except ValueError:
@@ -300,7 +314,7 @@ def _check_output(response: httpx.Response, output_schema: type[BaseModel], vali
         what = "an empty body" if not text.strip() else "a body that is not JSON"
         raise APIResponseValidationError(response, text, f"The API answered 200 with {what}") from None
     try:
-        output_schema.model_validate(data)
+        return output_schema.model_validate(data)
     except validation_error as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)
