@@ -44,8 +44,8 @@ check-generated: install
 	$(PY) generator/generate.py --check
 
 lint: install
-	$(BIN)/ruff check overlay generator tests
-	$(BIN)/ruff format --check overlay generator tests
+	$(BIN)/ruff check overlay generator tests examples benchmarks tools
+	$(BIN)/ruff format --check overlay generator tests examples benchmarks tools
 	$(BIN)/mypy --strict overlay/imagineo
 
 test: check-generated lint
