@@ -21,12 +21,13 @@ straight from its bytes before the generated parser reads it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
 from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, overload
 
 import httpx
 
@@ -324,12 +325,33 @@ def _check_output(response: httpx.Response, output_schema: type[BaseModel], vali
         ) from None
 
 
-def _repr(client: ImagineoAIClient | AsyncImagineoAIClient) -> str:
-    s = client._settings
-    return f"{type(client).__name__}(api_url={s.api_url!r}, max_retries={s.max_retries}, timeout={s.timeout!r})"
+class _ClientBase:
+    """What the sync and async clients share: copies with other defaults, and a repr without the key."""
+
+    _settings: _Settings
+    _owns_http: bool
+    images: Any
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
+        new = copy.copy(self)
+        new._settings = self._settings.copy(timeout, max_retries, default_headers)
+        new._owns_http = False
+        new.images = type(self.images)(new)
+        return new
+
+    def __repr__(self) -> str:
+        s = self._settings
+        return f"{type(self).__name__}(api_url={s.api_url!r}, max_retries={s.max_retries}, timeout={s.timeout!r})"
 
 
-class ImagineoAIClient:
+class ImagineoAIClient(_ClientBase):
     """Synchronous client for the ImagineoAI API.
 
     >>> client = ImagineoAIClient("https://api.example.com", api_key="sk-...")
@@ -355,21 +377,7 @@ class ImagineoAIClient:
         self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
-        self.images = Images(self)
-
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> ImagineoAIClient:
-        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
-        new = object.__new__(ImagineoAIClient)
-        new._settings = self._settings.copy(timeout, max_retries, default_headers)
-        new._http, new._owns_http = self._http, False
-        new.images = Images(new)
-        return new
+        self.images: Images = Images(self)
 
     def close(self) -> None:
         """Close the connection pool (not an http_client passed in by the caller)."""
@@ -382,11 +390,8 @@ class ImagineoAIClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return _repr(self)
 
-
-class AsyncImagineoAIClient:
+class AsyncImagineoAIClient(_ClientBase):
     """Asynchronous client for the ImagineoAI API; the same as `ImagineoAIClient` with ``await``."""
 
     def __init__(
@@ -403,21 +408,7 @@ class AsyncImagineoAIClient:
         self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
-        self.images = AsyncImages(self)
-
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> AsyncImagineoAIClient:
-        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
-        new = object.__new__(AsyncImagineoAIClient)
-        new._settings = self._settings.copy(timeout, max_retries, default_headers)
-        new._http, new._owns_http = self._http, False
-        new.images = AsyncImages(new)
-        return new
+        self.images: AsyncImages = AsyncImages(self)
 
     async def close(self) -> None:
         """Close the connection pool (not an http_client passed in by the caller)."""
@@ -429,9 +420,6 @@ class AsyncImagineoAIClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        return _repr(self)
 
 
 if TYPE_CHECKING:
