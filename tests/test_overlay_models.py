@@ -282,3 +282,35 @@ def test_extra_body_is_sent_as_given(mode: str, loopback: LoopbackServer) -> Non
         "style_preset": "anime",
         "width": 77,
     }
+
+
+def _resolve(spec: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A property schema with its $ref followed (siblings beside the $ref win)."""
+    if "$ref" not in prop:
+        return prop
+    target = _resolve(spec, spec["components"]["schemas"][prop["$ref"].rsplit("/", 1)[1]])
+    return {**target, **{k: v for k, v in prop.items() if k != "$ref"}}
+
+
+def test_field_table_matches_the_spec(spec: dict[str, Any]) -> None:
+    """fields_by_model() (read off the generated models; the CLI's options and `imagineo models` come from it) says
+    what the spec says: each field, required or not, its range, choices, item counts and default."""
+    from imagineo._models import fields_by_model
+
+    table = fields_by_model()
+    for tag, schema in _variants(spec).items():
+        assert list(table[tag]) == list(schema["properties"]), tag
+        for name, raw in schema["properties"].items():
+            prop, field = _resolve(spec, raw), table[tag][name]
+            where = f"{tag}.{name}"
+            assert field.required == (name in schema["required"]), where
+            assert field.minimum == prop.get("minimum"), where
+            assert field.maximum == prop.get("maximum"), where
+            assert field.min_items == prop.get("minItems"), where
+            assert field.max_items == prop.get("maxItems"), where
+            assert list(field.choices) == prop.get("enum", [prop["const"]] if "const" in prop else []), where
+            if name != "model_type":
+                assert field.default == prop.get("default"), where
+            assert field.type == {"integer": "integer", "number": "number", "array": "array"}.get(
+                prop["type"], "const" if "const" in prop else "enum" if "enum" in prop else "string"
+            ), where

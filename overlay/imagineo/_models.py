@@ -75,6 +75,8 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     default: object = None
+    min_items: int | None = None  # arrays only
+    max_items: int | None = None  # arrays only
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -121,11 +123,16 @@ def fields_by_model() -> dict[str, dict[str, FieldSpec]]:
         specs: dict[str, FieldSpec] = {}
         for name, info in cls.model_fields.items():
             lo = hi = None
+            min_len = max_len = None
             for meta in info.metadata:
                 if isinstance(meta, annotated_types.Ge):
                     lo = float(meta.ge)  # type: ignore[arg-type]
                 elif isinstance(meta, annotated_types.Le):
                     hi = float(meta.le)  # type: ignore[arg-type]
+                elif isinstance(meta, annotated_types.MinLen):
+                    min_len = meta.min_length
+                elif isinstance(meta, annotated_types.MaxLen):
+                    max_len = meta.max_length
             base = _strip_none(info.annotation)
             choices: tuple[str, ...] = ()
             origin = typing.get_origin(base)
@@ -137,7 +144,10 @@ def fields_by_model() -> dict[str, dict[str, FieldSpec]]:
             else:
                 kind = {int: "integer", float: "number", str: "string"}.get(_scalar(base), "string")
             default = None if info.is_required() else info.default
-            specs[name] = FieldSpec(name, info.is_required(), kind, info.description or "", choices, lo, hi, default)
+            items = (min_len, max_len) if kind == "array" else (None, None)
+            specs[name] = FieldSpec(
+                name, info.is_required(), kind, info.description or "", choices, lo, hi, default, *items
+            )
         result[tag] = specs
     return result
 

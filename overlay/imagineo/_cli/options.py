@@ -97,7 +97,12 @@ def _fmt(value: object) -> str:
 
 
 def describe_range(spec: FieldSpec) -> str:
-    """'64 to 2048', '>= 0', 'one of 1:1, 16:9', or ''."""
+    """'64 to 2048', '>= 0', 'one of 1:1, 16:9', '2 to 4 items', or ''."""
+    if spec.min_items is not None or spec.max_items is not None:
+        lo, hi = spec.min_items, spec.max_items
+        if lo is not None and hi is not None:
+            return f"{lo} to {hi} items"
+        return f"at least {lo} items" if lo is not None else f"at most {hi} items"
     if spec.choices and spec.type != "const":
         return "one of " + ", ".join(spec.choices)
     if spec.minimum is not None and spec.maximum is not None:
