@@ -184,6 +184,11 @@ def test_batch_size_lists_every_image(server: SandboxServer, spec: dict[str, Any
             {"prompt": "p", "model_type": "nanobanana", "reference_image_url": "https://a.example/x%zz"},
             {"reference_image_url"},
         ),
+        # a final "$" means the very end, as in Prism and the SDK (Python's would also match before a newline)
+        (
+            {"prompt": "p", "model_type": "nanobanana", "reference_image_url": "https://a.example/x.png\n"},
+            {"reference_image_url"},
+        ),
         ([1, 2], {"body"}),
     ],
 )

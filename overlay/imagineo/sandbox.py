@@ -116,6 +116,21 @@ class _Spec:
 
 
 @functools.cache
+def _ecma_pattern(jsonschema: Any) -> Any:
+    """JSON Schema's `pattern` with ECMA-262 semantics for a final ``$`` (the very end of the string).
+
+    Python's ``$`` also matches before a trailing newline, so stock jsonschema would accept "https://example.com\\n"
+    for the spec's URL pattern, which Prism and the SDK (pydantic's regex engine) refuse.
+    """
+
+    def pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+        anchored = pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+        if validator.is_type(instance, "string") and not re.search(anchored, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+    return pattern
+
+
 def _load_spec(path: Path) -> _Spec:
     try:
         yaml = importlib.import_module("yaml")
@@ -129,8 +144,10 @@ def _load_spec(path: Path) -> _Spec:
     base = "urn:imagineo:openapi"
     resource = referencing.Resource(contents=document, specification=referencing_jsonschema.DRAFT202012)
     registry = referencing.Registry().with_resource(base, resource)
-    validator_cls = jsonschema.Draft202012Validator
-    checker = validator_cls.FORMAT_CHECKER
+    validator_cls = jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, {"pattern": _ecma_pattern(jsonschema)}
+    )
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
     def validator(pointer: str) -> Any:
         return validator_cls({"$ref": f"{base}#{pointer}"}, registry=registry, format_checker=checker)
