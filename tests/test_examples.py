@@ -56,3 +56,28 @@ def test_async_example_runs(loopback: LoopbackServer) -> None:
     out = _run("async_fan_out.py", loopback.url)
     assert out.count(DEFAULT_IMAGE_URL) == 3
     assert len(loopback.requests) == 3
+
+
+def _readme_block(after_heading: str) -> str:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    section = readme.split(f"\n## {after_heading}\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_quickstart_runs_as_written(loopback: LoopbackServer) -> None:
+    """The README's quickstart, with only the server address swapped for the local one, works and prints the URL."""
+    code = _readme_block("Quickstart")
+    assert 'ImagineoAIClient("https://api.example.com", api_key="sk-...")' in code
+    code = code.replace('"https://api.example.com"', repr(loopback.url))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False, env=dict(os.environ)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == DEFAULT_IMAGE_URL
+    assert loopback.requests[0].json() == {
+        "prompt": "A cat in a spacesuit",
+        "model_type": "flux-dev",
+        "width": 512,
+        "height": 512,
+    }
+    assert loopback.requests[0].headers["authorization"] == "Bearer sk-..."
