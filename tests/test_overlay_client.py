@@ -416,3 +416,70 @@ def test_async_client_concurrent_calls(loopback: LoopbackServer) -> None:
     results = asyncio.run(run())
     assert all(r.image_url == DEFAULT_IMAGE_URL for r in results)
     assert sorted(json.loads(r.body)["prompt"] for r in loopback.requests) == sorted(f"p{i}" for i in range(8))
+
+
+# -- edge cases: each gives a documented error, never a raw one, and never shows the key ---------------------------
+
+
+@pytest.mark.parametrize("bad_key", ["sk-SECRET ", "\tsk-SECRET", "sk-SECRET\x0b", "sk-live-\u00c4BC"])
+def test_key_that_cannot_be_a_header_value_is_refused_up_front(bad_key: str) -> None:
+    """Breaks if such a key reaches httpx, whose error quotes the header (key included) and was retried."""
+    with pytest.raises(ImagineoError) as info:
+        ImagineoAIClient("https://api.example.com", api_key=bad_key)
+    assert "SECRET" not in str(info.value) and "BC" not in str(info.value)
+
+
+def test_bad_header_value_is_not_retried_and_not_quoted(loopback: LoopbackServer, waits: list[float]) -> None:
+    with pytest.raises(APIConnectionError) as info:
+        generate("sync", {"api_url": loopback.url}, prompt="p", extra_headers={"X-Note": "ok\r\nX-Evil: 1"})
+    assert "X-Evil" not in str(info.value) and info.value.__cause__ is None
+    assert waits == [] and loopback.requests == []
+
+
+def test_api_url_that_is_not_a_url_is_an_imagineo_error_without_echo() -> None:
+    for url in ("http://[::1", API_KEY, "api.example.com"):
+        with pytest.raises(ImagineoError, match="must be an absolute http\\(s\\) URL") as info:
+            ImagineoAIClient(url, api_key=API_KEY)
+        assert API_KEY not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", None, True])
+def test_max_retries_must_be_a_non_negative_integer_everywhere(bad: object, loopback: LoopbackServer) -> None:
+    with ImagineoAIClient(loopback.url, api_key=API_KEY) as client:
+        if bad is not None:  # None per call means "the client's"
+            with pytest.raises(ImagineoError, match="max_retries must be an integer >= 0"):
+                client.images.generate(prompt="p", max_retries=bad)  # type: ignore[call-overload]
+        with pytest.raises(ImagineoError, match="max_retries must be an integer >= 0"):
+            client.with_options(max_retries=bad)  # type: ignore[arg-type]
+    assert loopback.requests == []
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "a\r\nb", " padded", 123])
+def test_idempotency_key_follows_the_spec(key: object, loopback: LoopbackServer) -> None:
+    with pytest.raises(imagineo.ImagineoValidationError, match="idempotency_key: must be 1 to 255 printable ASCII"):
+        generate("sync", {"api_url": loopback.url}, prompt="p", idempotency_key=key)
+    assert loopback.requests == []
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "soon"])
+def test_unusable_retry_after_falls_back_to_backoff(value: str, loopback: LoopbackServer, waits: list[float]) -> None:
+    loopback.enqueue(503, {"error": "busy"}, headers={"Retry-After": value, "retry-after-ms": value})
+    assert generate("sync", {"api_url": loopback.url}, prompt="p") is not None
+    assert len(waits) == 1 and 0.375 <= waits[0] <= 0.5
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [200, 500])
+def test_body_that_cannot_be_decompressed_is_an_api_error(mode: str, status: int, loopback: LoopbackServer) -> None:
+    loopback.enqueue(status, body=b"notgzip", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(APIConnectionError, match="could not be decoded"):
+        generate(mode, {"api_url": loopback.url}, prompt="p")
+    assert len(loopback.requests) == 1
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_deeply_nested_json_is_not_a_recursion_error(status: int, loopback: LoopbackServer) -> None:
+    nested = b'{"image_url": "https://x/0.png", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    loopback.enqueue(status, body=nested)
+    with pytest.raises((APIResponseValidationError, imagineo.InternalServerError)):
+        generate("sync", {"api_url": loopback.url, "max_retries": 0}, prompt="p")

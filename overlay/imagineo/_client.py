@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias, overload
 import httpx
 
 from . import _models, _transport
-from ._exceptions import APIResponseValidationError, ImagineoError, status_error
+from ._exceptions import APIResponseValidationError, FieldError, ImagineoError, ImagineoValidationError, status_error
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -106,6 +106,28 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ImagineoError(f"max_retries must be an integer >= 0, got {value!r}")
+    return value
+
+
+def _check_idempotency_key(value: object) -> str:
+    """The spec's Idempotency-Key: 1 to 255 characters; it travels in a header, so printable ASCII."""
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= 255
+        or value != value.strip()  # a header value cannot start or end with white space
+        or not all(" " <= c <= "~" for c in value)
+    ):
+        shown = f"{value[:40]!r}{'...' if len(value) > 40 else ''}" if isinstance(value, str) else repr(value)
+        raise ImagineoValidationError(
+            None,
+            [FieldError(field="idempotency_key", message=f"must be 1 to 255 printable ASCII characters; got {shown}")],
+        )
+    return value
+
+
 class _Settings:
     """What one client sends with every request: URL, headers, timeout, retries. Built once, shared by copies."""
 
@@ -126,18 +148,25 @@ class _Settings:
             raise ImagineoError(f"No API URL: pass api_url=... or set the {API_URL_ENV} environment variable")
         if not api_key:
             raise ImagineoError(f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable")
-        if any(c in api_key for c in "\r\n\x00"):
-            raise ImagineoError("api_key contains a line break or NUL character; check how it was read")
-        parsed = httpx.URL(api_url)
+        if not all("!" <= c <= "~" for c in api_key):
+            # The key goes into a header: httpx would refuse it at send time with a message quoting it.
+            raise ImagineoError(
+                "api_key contains a line break, a space, a control or a non-ASCII character; check how it was read "
+                "(the key is not shown)"
+            )
+        try:
+            parsed = httpx.URL(api_url)
+        except httpx.InvalidURL:
+            parsed = httpx.URL()
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ImagineoError(f"api_url must be an absolute http(s) URL, got {api_url!r}")
+            # Not echoed: a key passed by mistake as the first argument would otherwise end up in the message.
+            raise ImagineoError("api_url must be an absolute http(s) URL, such as https://api.example.com")
         if parsed.scheme == "http" and not _is_loopback(parsed.host) and not allow_insecure_http:
             raise ImagineoError(
                 f"api_url {api_url!r} is plain http to a non-loopback host, so the API key would travel "
                 "unencrypted; use https, or pass allow_insecure_http=True if you really mean it"
             )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ImagineoError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        _check_retries(max_retries)
         self.api_url = api_url
         self.allow_insecure_http = allow_insecure_http
         self.timeout = timeout
@@ -157,7 +186,7 @@ class _Settings:
         new.api_url, new.url, new.target = self.api_url, self.url, self.target
         new.allow_insecure_http = self.allow_insecure_http
         new.timeout = self.timeout if timeout is _NOT_GIVEN else timeout
-        new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else max_retries
+        new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else _check_retries(max_retries)
         new.headers = {**self.headers, **(default_headers or {})}
         return new
 
@@ -173,7 +202,7 @@ class _Settings:
     ) -> httpx.Request:
         """Validate the input and turn it into the httpx request the transport sends (and re-sends)."""
         _, _, request_model = _models.prepare(_collect(input, params))
-        key = idempotency_key if idempotency_key is not None else _new_idempotency_key()
+        key = _new_idempotency_key() if idempotency_key is None else _check_idempotency_key(idempotency_key)
         kwargs = _endpoint()._get_kwargs(body=request_model, idempotency_key=key)
         body = kwargs["json"]
         if extra_body:
@@ -310,7 +339,7 @@ def _check_output(response: httpx.Response, output_schema: type[BaseModel], vali
     """The checked body; APIResponseValidationError if it is not JSON or does not match GenerateImageOutput."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         text = response.text
         what = "an empty body" if not text.strip() else "a body that is not JSON"
         raise APIResponseValidationError(response, text, f"The API answered 200 with {what}") from None
@@ -480,7 +509,7 @@ class Images:
         client = self._client
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
-        retries = settings.max_retries if max_retries is None else max_retries
+        retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
         response = _transport.send(client._http, request, retries)
         return _parse(response)
 
@@ -532,6 +561,6 @@ class AsyncImages:
         client = self._client
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
-        retries = settings.max_retries if max_retries is None else max_retries
+        retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
         response = await _transport.send_async(client._http, request, retries)
         return _parse(response)

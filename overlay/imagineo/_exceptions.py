@@ -174,7 +174,7 @@ def status_error(response: httpx.Response) -> APIStatusError:
     body: Any
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply for Python's json
         body = response.text
     detail: object = None
     if isinstance(body, dict):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -43,21 +44,27 @@ _sleep = time.sleep
 _async_sleep: Callable[[float], Awaitable[object]] | None = None
 
 
+def _seconds(value: str, scale: float = 1.0) -> float | None:
+    """A finite, non-negative number of seconds, or None for anything else (nan, inf, negative, garbage)."""
+    try:
+        seconds = float(value) * scale
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
 def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait, from retry-after-ms, Retry-After seconds or Retry-After HTTP date."""
+    """Seconds the server asked us to wait, from retry-after-ms, Retry-After seconds or Retry-After HTTP date.
+
+    A value that is not a finite, non-negative wait is ignored, so backoff applies instead."""
     ms = response.headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
+    if ms is not None and (seconds := _seconds(ms, 0.001)) is not None:
+        return seconds
     value = response.headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    if (seconds := _seconds(value)) is not None:
+        return seconds
     when = email.utils.parsedate_to_datetime(value) if _looks_like_date(value) else None
     if when is None:
         return None
@@ -99,6 +106,12 @@ def _after_error(
 ) -> float:
     """Log a failed attempt; raise the SDK's error if it was the last one, else return the wait before the next."""
     _log(request, type(exc).__name__, attempt, attempts, started)
+    if isinstance(exc, httpx.LocalProtocolError):
+        # httpx refused to send the request (an illegal header value, say): retrying cannot help, and its message
+        # quotes the offending header, which may be the Authorization header, so it is not passed on.
+        raise APIConnectionError(
+            request, "The request could not be sent: httpx rejected a header value or the request line"
+        ) from None
     if attempt == attempts:
         if isinstance(exc, httpx.TimeoutException):
             raise APITimeoutError(request) from exc
@@ -124,6 +137,8 @@ def send(client: httpx.Client, request: httpx.Request, max_retries: int) -> http
         started = time.perf_counter()
         try:
             response = client.send(request)
+        except httpx.DecodingError as exc:  # a body its Content-Encoding cannot decode: not worth retrying
+            raise APIConnectionError(request, f"The response body could not be decoded: {exc}") from exc
         except httpx.TransportError as exc:
             delay = _after_error(request, exc, attempt, attempts, started)
         else:
@@ -145,6 +160,8 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, max_retr
         started = time.perf_counter()
         try:
             response = await client.send(request)
+        except httpx.DecodingError as exc:  # a body its Content-Encoding cannot decode: not worth retrying
+            raise APIConnectionError(request, f"The response body could not be decoded: {exc}") from exc
         except httpx.TransportError as exc:
             delay = _after_error(request, exc, attempt, attempts, started)
         else:
