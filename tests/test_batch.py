@@ -220,3 +220,15 @@ def test_batch_needs_an_input_file_and_a_writable_out(tmp_path: Path, capsys: py
     assert "no such file" in err
     assert "does not exist" in err
     assert "must not be the input file" in err
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_skipped(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Breaks if one badly encoded line (a Latin-1 export, say) crashes the batch instead of being skipped."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": "a", "prompt": "A cat"}\n{"id": "b", "prompt": "caf\xe9"}\n')
+    out = tmp_path / "out.jsonl"
+    run = finish(batch(sandbox, str(source), "--out", str(out)))
+    assert run.returncode == 2, run.stderr
+    assert "line 2: not UTF-8" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert [line["id"] for line in results(out)] == ["a"]

@@ -373,3 +373,15 @@ def test_a_failed_download_leaves_no_partial_file(tmp_path: Path) -> None:
     server.sock.close()
     assert dest.read_bytes() == b"previous"  # untouched
     assert [p.name for p in tmp_path.iterdir()] == ["image.png"]  # the temporary file is gone
+
+
+def test_describe_api_error_tolerates_odd_error_bodies() -> None:
+    """An error body whose `details` is not a list still gives a message, not a TypeError."""
+    import httpx
+    from imagineo import UnprocessableEntityError
+    from imagineo._cli.ui import describe_api_error
+
+    request = httpx.Request("POST", "https://api.example.com/api/v1/runs/generate")
+    response = httpx.Response(422, json={"error": "bad", "details": 5}, request=request)
+    message = describe_api_error(UnprocessableEntityError("x", response=response, body=response.json()))
+    assert message.startswith("the API answered 422: bad")

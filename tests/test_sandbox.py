@@ -467,3 +467,16 @@ def test_png_writer_is_valid_for_odd_sizes() -> None:
     for width, height in ((1, 1), (7, 3), (65, 129)):
         assert png_size(render_png("ab" * 10, width, height)) == (width, height)
     assert json.dumps(spec_path().name) == '"imagineo.yaml"'
+
+
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback() -> None:
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "imagineo"), "sandbox", "--port", "70000"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "expected a port from 0 to 65535, got 70000" in proc.stderr
+    assert "Traceback" not in proc.stderr

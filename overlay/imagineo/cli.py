@@ -66,6 +66,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -155,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "deterministic PNGs it serves itself, and fault injection (X-Sandbox-Fault header or the flags below).",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    sandbox.add_argument("--port", type=_count, default=4010, help="port (default: 4010; 0 picks a free one)")
+    sandbox.add_argument("--port", type=_port, default=4010, help="port (default: 4010; 0 picks a free one)")
     sandbox.add_argument("--api-key", metavar="KEY", help="accept only this key (default: any key)")
     sandbox.add_argument("--spec", metavar="FILE", help="serve another copy of the spec (default: the packaged one)")
     sandbox.add_argument("--fail-first", type=_count, default=0, metavar="N", help="fail the first N generate requests")

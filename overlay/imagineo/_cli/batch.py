@@ -150,12 +150,17 @@ def read_jobs(path: Path, done: Mapping[str, Mapping[str, Any]], ui: UI, log: Re
     """The lines still to run. Invalid lines are reported; lines failing validation are recorded as invalid."""
     jobs: list[Job] = []
     first_line: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, raw in enumerate(fh, 1):
-            if not raw.strip():
+    with path.open("rb") as fh:
+        for number, raw_bytes in enumerate(fh, 1):
+            if not raw_bytes.strip():
                 continue
             summary.total += 1
-            problem, job = _parse_line(number, raw)
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problem, job = f"not UTF-8 ({exc.reason} at byte {exc.start})", None
+            else:
+                problem, job = _parse_line(number, raw)
             if job is not None and job.id_key in first_line:
                 problem, job = f"duplicate id {job.item_id!r} (first on line {first_line[job.id_key]})", None
             if job is None:

@@ -135,7 +135,8 @@ def describe_api_error(exc: APIError) -> str:
             code = body.get("code")
             if code:
                 detail += f" [{code}]"
-            for item in body.get("details") or []:
+            details = body.get("details")
+            for item in details if isinstance(details, list) else []:
                 if isinstance(item, dict):
                     lines.append(f"  - {item.get('field')}: {item.get('message')}")
         elif isinstance(body, str):
