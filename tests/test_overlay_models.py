@@ -314,3 +314,13 @@ def test_field_table_matches_the_spec(spec: dict[str, Any]) -> None:
             assert field.type == {"integer": "integer", "number": "number", "array": "array"}.get(
                 prop["type"], "const" if "const" in prop else "enum" if "enum" in prop else "string"
             ), where
+
+
+def test_seed_beyond_what_json_clients_hold_exactly_is_refused(loopback: LoopbackServer) -> None:
+    """A seed above 2^53 - 1 is named as out of range before sending (it used to escape as a raw ValueError from the
+    JSON encoder for very large values, and be rounded by JavaScript servers for the rest)."""
+    for seed in (2**53, 10**4400):
+        with pytest.raises(ImagineoValidationError, match="seed: must be <= 9007199254740991"):
+            generate("sync", {"api_url": loopback.url}, prompt="p", model_type="flux-kontext-max", seed=seed)
+    generate("sync", {"api_url": loopback.url}, prompt="p", model_type="flux-kontext-max", seed=2**53 - 1)
+    assert loopback.requests[0].json()["seed"] == 2**53 - 1

@@ -170,7 +170,9 @@ class FluxKontextMaxInput(BaseModel):
     seed: Annotated[
         StrictInt | None,
         Field(
-            description="Random seed for reproducible results (an integer >= 0).", ge=0
+            description="Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer every client can\nsend and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.\n",
+            ge=0,
+            le=9007199254740991,
         ),
     ] = None
 
@@ -215,7 +217,9 @@ class FluxKontextMultiInput(BaseModel):
     seed: Annotated[
         StrictInt | None,
         Field(
-            description="Random seed for reproducible results (an integer >= 0).", ge=0
+            description="Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer every client can\nsend and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.\n",
+            ge=0,
+            le=9007199254740991,
         ),
     ] = None
 

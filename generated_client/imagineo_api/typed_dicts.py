@@ -134,7 +134,9 @@ class FluxKontextMaxInput(TypedDict):
     """
     seed: NotRequired[int]
     """
-    Random seed for reproducible results (an integer >= 0).
+    Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer every client can
+    send and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.
+
     """
 
 
@@ -173,7 +175,9 @@ class FluxKontextMultiInput(TypedDict):
     """
     seed: NotRequired[int]
     """
-    Random seed for reproducible results (an integer >= 0).
+    Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer every client can
+    send and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.
+
     """
 
 

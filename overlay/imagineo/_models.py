@@ -267,7 +267,10 @@ def _user_stacklevel() -> int:
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's str-conversion limit (4300 digits)
+        text = f"<an integer of about {int(value.bit_length() * 0.30103)} digits>" if isinstance(value, int) else "?"
     if len(text) > 80:
         text = text[:77] + "..."
     return f"{text} ({type(value).__name__})"

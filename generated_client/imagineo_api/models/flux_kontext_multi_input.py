@@ -28,7 +28,9 @@ class FluxKontextMultiInput:
             model_type (Literal['flux-kontext-multi']): Selects Flux Kontext Multi.
             image_urls (list[str]): The images to combine, in order, as absolute http(s) URLs (2 to 4).
             aspect_ratio (KontextAspectRatio | Unset): Aspect ratio of the generated image.
-            seed (int | Unset): Random seed for reproducible results (an integer >= 0).
+            seed (int | Unset): Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer
+                every client can
+                send and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.
     """
 
     prompt: str
