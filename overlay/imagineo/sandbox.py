@@ -139,8 +139,15 @@ def _load_spec(path: Path) -> _Spec:
         referencing_jsonschema = importlib.import_module("referencing.jsonschema")
     except ImportError as exc:
         raise ImagineoError(f"{_EXTRA_HINT} ({exc})") from None
-    with path.open(encoding="utf-8") as fh:
-        document: dict[str, Any] = yaml.safe_load(fh)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            document: dict[str, Any] = yaml.safe_load(fh)
+    except OSError as exc:
+        raise ImagineoError(f"cannot read the spec {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ImagineoError(f"{path} is not YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise ImagineoError(f"{path} is not an OpenAPI document (no `paths` mapping)")
     base = "urn:imagineo:openapi"
     resource = referencing.Resource(contents=document, specification=referencing_jsonschema.DRAFT202012)
     registry = referencing.Registry().with_resource(base, resource)

@@ -311,6 +311,9 @@ def run_batch(
     if not out_path.parent.is_dir():
         ui.error(f"--out {out_path}: the directory {out_path.parent} does not exist")
         return EXIT_USAGE
+    if out_path.is_dir():
+        ui.error(f"--out {out_path}: is a directory; give a file name")
+        return EXIT_USAGE
     log = ResultLog(out_path)
     summary = Summary()
     done, warnings = log.load()
