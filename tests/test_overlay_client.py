@@ -483,3 +483,12 @@ def test_deeply_nested_json_is_not_a_recursion_error(status: int, loopback: Loop
     loopback.enqueue(status, body=nested)
     with pytest.raises((APIResponseValidationError, imagineo.InternalServerError)):
         generate("sync", {"api_url": loopback.url, "max_retries": 0}, prompt="p")
+
+
+def test_http_client_of_the_wrong_kind_is_refused_at_construction() -> None:
+    wrong_sync: Any = httpx.AsyncClient()
+    wrong_async: Any = httpx.Client()
+    with pytest.raises(TypeError, match=r"http_client must be an httpx\.Client, got AsyncClient"):
+        ImagineoAIClient("https://api.example.com", api_key=API_KEY, http_client=wrong_sync)
+    with pytest.raises(TypeError, match=r"http_client must be an httpx\.AsyncClient, got Client"):
+        AsyncImagineoAIClient("https://api.example.com", api_key=API_KEY, http_client=wrong_async)

@@ -404,6 +404,8 @@ class ImagineoAIClient(_ClientBase):
         allow_insecure_http: bool = False,
     ) -> None:
         self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(f"http_client must be an httpx.Client, got {type(http_client).__name__}")
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
         self.images: Images = Images(self)
@@ -435,6 +437,8 @@ class AsyncImagineoAIClient(_ClientBase):
         allow_insecure_http: bool = False,
     ) -> None:
         self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}")
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
         self.images: AsyncImages = AsyncImages(self)
