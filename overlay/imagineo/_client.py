@@ -361,6 +361,14 @@ class _ClientBase:
     _owns_http: bool
     images: Any
 
+    def _connect(self, settings: _Settings, http_client: Any, http_cls: type[Any]) -> Any:
+        """Keep the settings; return the caller's http client (checked to be an `http_cls`) or a new one we own."""
+        if http_client is not None and not isinstance(http_client, http_cls):
+            raise TypeError(f"http_client must be an httpx.{http_cls.__name__}, got {type(http_client).__name__}")
+        self._settings = settings
+        self._owns_http = http_client is None
+        return http_client if http_client is not None else http_cls(timeout=settings.timeout)
+
     def with_options(
         self,
         *,
@@ -403,11 +411,8 @@ class ImagineoAIClient(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client, got {type(http_client).__name__}")
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
+        settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        self._http: httpx.Client = self._connect(settings, http_client, httpx.Client)
         self.images: Images = Images(self)
 
     def close(self) -> None:
@@ -436,11 +441,8 @@ class AsyncImagineoAIClient(_ClientBase):
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        self._settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}")
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
+        settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        self._http: httpx.AsyncClient = self._connect(settings, http_client, httpx.AsyncClient)
         self.images: AsyncImages = AsyncImages(self)
 
     async def close(self) -> None:
