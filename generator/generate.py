@@ -29,6 +29,10 @@ SPEC = ROOT / "openapi" / "imagineo.yaml"
 CONFIG = ROOT / "generator" / "openapi-python-client.yaml"
 PACKAGE = "imagineo_api"
 DEFAULT_OUT = ROOT / "generated_client"
+# Overrides of openapi-python-client's own templates, each named like the template it replaces. Its template API
+# changes between releases, so they are tied to the version they were written for (generator/README.md, "Templates").
+TEMPLATES = ROOT / "generator" / "templates"
+TEMPLATES_WRITTEN_FOR = "0.29.1"
 
 # datamodel-code-generator options shared by both outputs.
 #  - uri/uuid map to plain strings: pydantic's AnyUrl rewrites URLs (https://Example.com -> https://example.com/),
@@ -78,6 +82,19 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         raise GenerationError(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
 
 
+def check_generator_version() -> None:
+    """Refuse to run with an openapi-python-client the templates were not written for (their API is not stable)."""
+    from importlib.metadata import version
+
+    installed = version("openapi-python-client")
+    if installed != TEMPLATES_WRITTEN_FOR:
+        raise GenerationError(
+            f"openapi-python-client {installed} is installed, but generator/templates/ was written for "
+            f"{TEMPLATES_WRITTEN_FOR}: rebase each template on the new release's own (generator/README.md, "
+            "'Templates'), then update TEMPLATES_WRITTEN_FOR in generator/generate.py"
+        )
+
+
 def validate_spec() -> None:
     from openapi_spec_validator import validate
     from openapi_spec_validator.readers import read_from_filename
@@ -95,6 +112,7 @@ def build(into: Path) -> Path:
             sys.executable, "-m", "openapi_python_client", "generate",
             "--path", str(SPEC), "--config", str(CONFIG),
             "--meta", "none", "--output-path", str(pkg), "--overwrite", "--fail-on-warning",
+            "--custom-template-path", str(TEMPLATES),
         ],
         env,
         cwd=into,
@@ -106,6 +124,8 @@ def build(into: Path) -> Path:
             env,
             cwd=into,
         )  # fmt: skip
+    # The catalogue and the typed call signatures (generator/catalog.py), from the spec and the names just generated.
+    _run([sys.executable, str(ROOT / "generator" / "catalog.py"), str(SPEC), str(pkg)], env)
     # PEP 561 marker: with --meta none openapi-python-client writes no py.typed of its own.
     (pkg / "py.typed").write_text("# Marker file for PEP 561: imagineo_api ships its type annotations.\n")
     _run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--fix-only", "--quiet", str(pkg)], env)
@@ -147,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out: Path = args.out.resolve()
     try:
+        check_generator_version()
         validate_spec()
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".imagineo-gen-", dir=out) as tmp:

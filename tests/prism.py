@@ -40,12 +40,22 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
+
+from tests.spec_cases import DISCRIMINATOR_MAPPING as DISCRIMINATOR_MAPPING
+
+# The contract tests import the spec reading from here too (tests/spec_cases.py is its one home).
+from tests.spec_cases import ENDPOINT, SPEC_PATH
+from tests.spec_cases import OPERATION as OPERATION
+from tests.spec_cases import REQUEST_EXAMPLES as REQUEST_EXAMPLES
+from tests.spec_cases import RESPONSE_EXAMPLES_200 as RESPONSE_EXAMPLES_200
+from tests.spec_cases import SCHEMAS as SCHEMAS
+from tests.spec_cases import SPEC as SPEC
+from tests.spec_cases import SPEC_DEFAULTS as SPEC_DEFAULTS
+from tests.spec_cases import VARIANTS as VARIANTS
+from tests.spec_cases import resolve as resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT / "openapi" / "imagineo.yaml"
 PRISM_BIN = ROOT / "node_modules" / ".bin" / "prism"
-ENDPOINT = "/api/v1/runs/generate"
 STARTUP_TIMEOUT = 90.0
 API_KEY = "sk-prism-test"
 #: One TLS context for every httpx client the tests make: building one per client (loading the CA bundle) costs ~30 ms,
@@ -57,49 +67,6 @@ _VIOLATION = re.compile(r'\{"location":\[[^\]]*\],"severity":"[^"]*","code":"[^"
 
 
 # -- the spec, as the contract tests read it --------------------------------------------------------------------------
-
-SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
-SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
-OPERATION: dict[str, Any] = SPEC["paths"][ENDPOINT]["post"]
-REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
-    name: example["value"]
-    for name, example in OPERATION["requestBody"]["content"]["application/json"]["examples"].items()
-}
-#: The 200 examples in the spec's order; Prism (static mode) answers with the first.
-RESPONSE_EXAMPLES_200: list[dict[str, Any]] = [
-    example["value"] for example in OPERATION["responses"]["200"]["content"]["application/json"]["examples"].values()
-]
-DISCRIMINATOR_MAPPING: dict[str, str] = SCHEMAS["GenerateImageInput"]["discriminator"]["mapping"]
-
-
-def resolve(node: Any) -> Any:
-    """`node` with every local ``$ref`` inlined; sibling keywords of a ``$ref`` (description, default) are kept.
-
-    The spec's ``$ref`` siblings are annotations only, so merging them is the same as JSON Schema 2020-12's "both
-    apply". The OpenAPI-only ``discriminator`` keyword is dropped (JSON Schema validators ignore it anyway).
-    """
-    if isinstance(node, dict):
-        if "$ref" in node:
-            ref = node["$ref"]
-            assert ref.startswith("#/components/schemas/"), ref
-            target = resolve(SCHEMAS[ref.rsplit("/", 1)[1]])
-            return {**target, **{k: resolve(v) for k, v in node.items() if k != "$ref"}}
-        return {k: resolve(v) for k, v in node.items() if k != "discriminator"}
-    if isinstance(node, list):
-        return [resolve(item) for item in node]
-    return node
-
-
-#: model_type -> that variant's JSON Schema, refs inlined, in the discriminator mapping's order.
-VARIANTS: dict[str, dict[str, Any]] = {
-    model_type: resolve({"$ref": ref}) for model_type, ref in DISCRIMINATOR_MAPPING.items()
-}
-#: model_type -> the spec's ``default`` of each of its fields that has one.
-SPEC_DEFAULTS: dict[str, dict[str, Any]] = {
-    model_type: {name: prop["default"] for name, prop in schema["properties"].items() if "default" in prop}
-    for model_type, schema in VARIANTS.items()
-}
-
 
 # -- the server --------------------------------------------------------------------------------------------------------
 

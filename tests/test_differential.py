@@ -41,17 +41,19 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from imagineo import ImagineoAIClient, ImagineoValidationError
+from imagineo_api import catalog
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from rfc3986_validator import URI_RE_COMP
 
 from tests.hypothesis_profiles import CUSTOM_FORMATS, PROFILE, http_urls, json_values, scaled, uuids
 from tests.prism import REQUEST_EXAMPLES, SPEC, SPEC_DEFAULTS, TLS_CONTEXT, VARIANTS
+from tests.spec_cases import minimal_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding standard format:hypothesis.errors.HypothesisWarning")
 
 MODEL_TYPES = list(VARIANTS)
-ALIASES = frozenset({"reference_url", "workflow_type"})
+ALIASES = frozenset(catalog.ALIASES)
 
 
 # -- the oracle: JSON Schema's verdict on the spec ---------------------------------------------------------------------
@@ -97,15 +99,22 @@ def test_oracle_is_the_spec() -> None:
     """The oracle accepts the spec's own examples and refuses what JSON Schema must refuse (sanity checks)."""
     for name, example in REQUEST_EXAMPLES.items():
         assert spec_verdict(example) == [], name
-    base = {"prompt": "p", "model_type": "nanobanana"}
-    assert spec_verdict({**base, "reference_image_url": "https://example.com/a.png"}) == []
-    assert spec_verdict({**base, "reference_image_url": "https://example.com/a.png\n"})  # ECMA `$`
-    assert spec_verdict({**base, "reference_image_url": "https://example.com/#a#b"})  # format: uri
-    assert spec_verdict({**base, "reference_image_url": None})
-    assert spec_verdict({"prompt": "p"})  # model_type is required by the spec itself
-    wan = {"prompt": "p", "model_type": "wan-image-2.1", "width": 64, "height": 64}
-    assert spec_verdict({**wan, "model_id": "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b"}) == []
-    assert spec_verdict({**wan, "model_id": "3f1c2a9e6b7d4e2f9a1b5c8d7e6f4a3b"})
+    url_type, url_field = _first_field(lambda p: p.get("format") == "uri")
+    base = minimal_body(url_type)
+    assert spec_verdict({**base, url_field: "https://example.com/a.png"}) == []
+    assert spec_verdict({**base, url_field: "https://example.com/a.png\n"})  # ECMA `$`
+    assert spec_verdict({**base, url_field: "https://example.com/#a#b"})  # format: uri
+    assert spec_verdict({**base, url_field: None})
+    assert spec_verdict({k: v for k, v in base.items() if k != "model_type"})  # model_type is required by the spec
+    uuid_type, uuid_field = _first_field(lambda p: p.get("format") == "uuid")
+    with_uuid = minimal_body(uuid_type)
+    assert spec_verdict({**with_uuid, uuid_field: "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b"}) == []
+    assert spec_verdict({**with_uuid, uuid_field: "3f1c2a9e6b7d4e2f9a1b5c8d7e6f4a3b"})
+
+
+def _first_field(test: Callable[[dict[str, Any]], bool]) -> tuple[str, str]:
+    """The first (model_type, field) in the spec whose schema passes `test`."""
+    return next((m, n) for m, v in VARIANTS.items() for n, p in v["properties"].items() if test(p))
 
 
 # -- the client, on a MockTransport ---------------------------------------------------------------------------------
@@ -187,22 +196,12 @@ def test_valid_bodies_go_out_unchanged(model_type: str, data: st.DataObject) -> 
     """Every body hypothesis-jsonschema draws from the variant's schema is accepted, and the JSON on the wire is that
     body plus the spec's defaults (compared as JSON text, so 1 vs 1.0 vs true count).
 
-    Caught: the overlay's MODEL_DEFAULTS for wan-image-2.1 guidance changed from 7.5 to 8 (Prism cannot see this:
-    8 is valid; the wire body differs from the spec's default).
+    Caught: the SDK's default for wan-image-2.1 guidance changed from 7.5 to 8 (Prism cannot see this: 8 is valid;
+    the wire body differs from the spec's default).
     """
     body = data.draw(VALID[model_type], label="body")
     assert spec_verdict(body) == [], "hypothesis-jsonschema drew a body the oracle refuses"
     check_agreement(body, as_kwargs=data.draw(st.booleans(), label="as keyword arguments"))
-
-
-def test_overlay_defaults_are_the_spec_defaults() -> None:
-    """The defaults the wire check expects are the spec's; the overlay's table must say the same (both ways).
-
-    Caught: the overlay's wan-image-2.1 guidance default changed from 7.5 to 8.
-    """
-    from imagineo import MODEL_DEFAULTS
-
-    assert {k: dict(v) for k, v in MODEL_DEFAULTS.items()} == {k: v for k, v in SPEC_DEFAULTS.items() if v}
 
 
 # -- 2. mutated bodies -------------------------------------------------------------------------------------------------
@@ -363,4 +362,5 @@ def test_url_fields_follow_format_uri(url: str) -> None:
     Catches a spec whose HttpUrl pattern admits what `format: uri` refuses ("https://a#b#c", "https://a/%zz"): the
     overlay (which checks the pattern) would send them and Prism would answer 422. It failed on the first pattern.
     """
-    check_agreement({"prompt": "p", "model_type": "nanobanana", "reference_image_url": url})
+    model_type, field = _first_field(lambda p: p.get("format") == "uri")
+    check_agreement({**minimal_body(model_type), field: url})

@@ -27,52 +27,25 @@ import logging
 import os
 from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 import httpx
+from imagineo_api import catalog
 
 from . import _models, _transport
 from ._exceptions import APIResponseValidationError, FieldError, ImagineoError, ImagineoValidationError, status_error
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from typing import Unpack
-
-    from imagineo_api import models as _gen
-    from imagineo_api import typed_dicts as _td
     from imagineo_api.models import GenerateImageOutput
     from pydantic import BaseModel, ValidationError
 
-    from ._types import (
-        DefaultModelParams,
-        FluxDevParams,
-        FluxKontextMaxParams,
-        FluxKontextMultiParams,
-        GoogleImagen4Params,
-        NanobananaParams,
-        OpenAIParams,
-        QwenImageEditParams,
-        RequestOptions,
-        TimeoutTypes,
-        WanImage21Params,
-        WanImage22Params,
-    )
-
-    GeneratedInput: TypeAlias = (
-        _gen.FluxDevInput
-        | _gen.OpenAIInput
-        | _gen.GoogleImagen4Input
-        | _gen.FluxKontextMaxInput
-        | _gen.FluxKontextMultiInput
-        | _gen.WanImage21Input
-        | _gen.WanImage22Input
-        | _gen.NanobananaInput
-        | _gen.QwenImageEditInput
-    )
+    from ._types import AsyncGenerate, Generate, TimeoutTypes
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncImagineoAIClient", "ImagineoAIClient"]
 
-DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+#: The spec's x-imagineo-timeout: 300 s to read (a run is slow to answer), 10 s to connect.
+DEFAULT_TIMEOUT = httpx.Timeout(catalog.TIMEOUT_READ, connect=catalog.TIMEOUT_CONNECT)
 DEFAULT_MAX_RETRIES = 2
 API_URL_ENV = "IMAGINEO_API_URL"
 API_KEY_ENV = "IMAGINEO_API_KEY"
@@ -464,36 +437,15 @@ if TYPE_CHECKING:
 class Images:
     """``client.images``: image generation."""
 
+    if TYPE_CHECKING:
+        # One overload per model type, generated from the spec (imagineo_api.call_signatures), then the untyped
+        # forms: one mapping or a generated input model. At run time `generate` is `_generate` below.
+        generate: Generate[Result]
+
     def __init__(self, client: ImagineoAIClient) -> None:
         self._client = client
 
-    # One overload per model type (typed from the spec), then the untyped forms: one mapping or a generated model.
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[DefaultModelParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[FluxDevParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[OpenAIParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[GoogleImagen4Params]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[FluxKontextMaxParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[FluxKontextMultiParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[WanImage21Params]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[WanImage22Params]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[NanobananaParams]) -> Result: ...
-    @overload
-    def generate(self, input: None = None, /, **params: Unpack[QwenImageEditParams]) -> Result: ...
-    @overload
-    def generate(
-        self, input: _td.GenerateImageInput | GeneratedInput | Mapping[str, Any], /, **options: Unpack[RequestOptions]
-    ) -> Result: ...
-
-    def generate(
+    def _generate(
         self,
         input: object = None,
         /,
@@ -519,39 +471,20 @@ class Images:
         response = _transport.send(client._http, request, retries)
         return _parse(response)
 
+    if not TYPE_CHECKING:
+        generate = _generate
+
 
 class AsyncImages:
     """``client.images`` of the async client."""
 
+    if TYPE_CHECKING:
+        generate: AsyncGenerate[Result]
+
     def __init__(self, client: AsyncImagineoAIClient) -> None:
         self._client = client
 
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[DefaultModelParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[FluxDevParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[OpenAIParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[GoogleImagen4Params]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[FluxKontextMaxParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[FluxKontextMultiParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[WanImage21Params]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[WanImage22Params]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[NanobananaParams]) -> Result: ...
-    @overload
-    async def generate(self, input: None = None, /, **params: Unpack[QwenImageEditParams]) -> Result: ...
-    @overload
-    async def generate(
-        self, input: _td.GenerateImageInput | GeneratedInput | Mapping[str, Any], /, **options: Unpack[RequestOptions]
-    ) -> Result: ...
-
-    async def generate(
+    async def _generate(
         self,
         input: object = None,
         /,
@@ -570,3 +503,6 @@ class AsyncImages:
         retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
         response = await _transport.send_async(client._http, request, retries)
         return _parse(response)
+
+    if not TYPE_CHECKING:
+        generate = _generate

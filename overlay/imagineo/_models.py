@@ -1,31 +1,37 @@
-"""The model rules: aliases, model-specific defaults, and validation against the models generated from the spec.
+"""The model rules: aliases, the spec's defaults, and validation against the models generated from the spec.
+
+Nothing here knows a particular model type. What the spec says (the model types, the default one, each field's type,
+range and default, the aliases) is read from ``imagineo_api.catalog``, plain data that generator/catalog.py emits
+from openapi/imagineo.yaml; the rules are checked by ``imagineo_api.schemas``, the pydantic models that
+datamodel-code-generator makes from the same spec. After a spec edit and ``make generate`` both follow.
 
 One call's input goes through `prepare()`, in this order, before anything touches the network:
 
-1. aliases are normalised: ``workflow_type`` (deprecated name of ``model_type``) and ``reference_url`` (the seed
-   page's name for ``reference_image_url``);
-2. ``model_type`` defaults to ``"flux-dev"``, and the model's defaults (`MODEL_DEFAULTS`) fill fields the caller
-   left out; a value the caller gave is never replaced;
-3. the body is validated with ``imagineo_api.schemas`` (pydantic v2 models that datamodel-code-generator makes from
-   openapi/imagineo.yaml, strict scalar types) and every problem is reported at once, in words that name the model
-   type, the field, the rule and the value given;
+1. aliases are normalised (``catalog.ALIASES``: ``reference_url`` is another name for ``reference_image_url``, and
+   ``workflow_type`` the deprecated name of ``model_type``, which warns);
+2. ``model_type`` defaults to ``catalog.DEFAULT_MODEL_TYPE``, and the spec's defaults for that model type
+   (`MODEL_DEFAULTS`) fill the fields the caller left out; a value the caller gave is never replaced;
+3. the body is validated with ``imagineo_api.schemas`` (strict scalar types) and every problem is reported at once,
+   in words that name the model type, the field, the rule and the value given;
 4. the generated request model (``imagineo_api.models.<Variant>``) is built from the validated body.
 
 Validation only checks: the body that goes on the wire is the caller's own values (plus defaults), so a URL is sent
 exactly as written and nothing is coerced. The one rewrite is ``model_id``: the generated request model parses it
-as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic models
-are imported on first use, so ``import imagineo`` does not pay for them.
+as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic and attrs
+models are imported on first use, so ``import imagineo`` does not pay for them; the catalogue costs a dict literal.
 """
 
 from __future__ import annotations
 
 import functools
-import types
 import typing
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from imagineo_api import catalog
 
 from ._exceptions import FieldError, ImagineoValidationError
 
@@ -34,42 +40,31 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MODEL_TYPE", "MODEL_DEFAULTS", "MODEL_TYPES", "FieldSpec", "fields_by_model", "prepare"]
 
-DEFAULT_MODEL_TYPE = "flux-dev"
+#: The field that selects the model type, and the model type a call gets without it (from the spec).
+TAG_FIELD: str = catalog.TAG_FIELD
+DEFAULT_MODEL_TYPE: str = catalog.DEFAULT_MODEL_TYPE
 
-#: The nine model types, in the spec's order.
-MODEL_TYPES: tuple[str, ...] = (
-    "flux-dev",
-    "openai",
-    "google-imagen4",
-    "flux-kontext-max",
-    "flux-kontext-multi",
-    "wan-image-2.1",
-    "wan-image-2.2",
-    "nanobanana",
-    "qwen-image-edit",
+#: The spec's model types, in its order.
+MODEL_TYPES: tuple[str, ...] = catalog.MODEL_TYPES
+
+#: The spec's defaults per model type (every model type is a key): the SDK sends each one explicitly when the
+#: caller leaves the field out, so the body on the wire says what the model will run with.
+MODEL_DEFAULTS: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {tag: MappingProxyType(dict(defaults)) for tag, defaults in catalog.DEFAULTS.items()}
 )
 
-#: Defaults the SDK sends explicitly when the caller leaves a field out. Each equals the spec's `default` for that
-#: field (tests/test_overlay_models.py checks both ways), so the body on the wire says what the model will run with.
-MODEL_DEFAULTS: Mapping[str, Mapping[str, object]] = {
-    "flux-kontext-max": {"aspect_ratio": "1:1"},
-    "wan-image-2.1": {"strength_model": 1, "model_weight": 0.7, "guidance": 7.5},
-    "wan-image-2.2": {"lora_low_strength": 0.5, "lora_high_strength": 1.0, "batch_size": 1},
-    "qwen-image-edit": {"strength_model": 1},
-}
-
-#: Other names accepted for a field: alias -> field.
-ALIASES: Mapping[str, str] = {"reference_url": "reference_image_url"}
-DEPRECATED_MODEL_TYPE_NAME = "workflow_type"
+#: Other names accepted for a field: alias -> field; the deprecated ones warn.
+ALIASES: Mapping[str, str] = MappingProxyType(dict(catalog.ALIASES))
+DEPRECATED_ALIASES: frozenset[str] = catalog.DEPRECATED_ALIASES
 
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """What the generated validation model says about one field of one model type (for messages and the CLI)."""
+    """What the spec says about one field of one model type (for messages, the CLI and ``imagineo models``)."""
 
     name: str
     required: bool
-    type: str  # "string", "integer", "number", "array", "enum", "const"
+    type: str  # "string", "integer", "number", "boolean", "array", "enum", "const"
     description: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
@@ -77,23 +72,49 @@ class FieldSpec:
     default: object = None
     min_items: int | None = None  # arrays only
     max_items: int | None = None  # arrays only
+    format: str | None = None  # "uri", "uuid", ... (an array's: its items')
+    has_default: bool = False
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The generated models, loaded once on first use.
+# The catalogue, and the generated models it names (loaded once, on first use).
+
+
+@functools.cache
+def fields_by_model() -> dict[str, dict[str, FieldSpec]]:
+    """model_type -> field name -> FieldSpec, from ``imagineo_api.catalog`` (the CLI reads this too)."""
+    return {
+        tag: {name: _field_spec(name, info) for name, info in fields.items()} for tag, fields in catalog.FIELDS.items()
+    }
+
+
+def _field_spec(name: str, info: Mapping[str, Any]) -> FieldSpec:
+    def number(key: str) -> float | None:
+        return None if key not in info else float(info[key])
+
+    item = info.get("items") or {}
+    return FieldSpec(
+        name=name,
+        required=bool(info["required"]),
+        type=str(info["type"]),
+        description=str(info.get("description", "")),
+        choices=tuple(str(c) for c in info.get("choices", ())),
+        minimum=number("minimum"),
+        maximum=number("maximum"),
+        default=info.get("default"),
+        min_items=info.get("min_items"),
+        max_items=info.get("max_items"),
+        format=info.get("format", item.get("format")),
+        has_default="default" in info,
+    )
 
 
 @functools.cache
 def _validation_models() -> dict[str, type[BaseModel]]:
-    """model_type -> pydantic model from imagineo_api.schemas, read off the generated discriminated union."""
+    """model_type -> pydantic model from imagineo_api.schemas (the class the catalogue names)."""
     from imagineo_api import schemas
 
-    union = schemas.GenerateImageInput.model_fields["root"].annotation
-    out: dict[str, type[BaseModel]] = {}
-    for cls in typing.get_args(union):
-        (tag,) = typing.get_args(cls.model_fields["model_type"].annotation)
-        out[tag] = cls
-    return out
+    return {tag: getattr(schemas, name) for tag, name in catalog.CLASS_NAMES.items()}
 
 
 @functools.cache
@@ -101,69 +122,7 @@ def _request_models() -> dict[str, Any]:
     """model_type -> the generated attrs request model (imagineo_api.models) that the endpoint serialises."""
     from imagineo_api import models
 
-    out: dict[str, Any] = {}
-    for name in models.__all__:
-        cls = getattr(models, name)
-        if not name.endswith("Input") or not hasattr(cls, "from_dict"):
-            continue
-        hint = typing.get_type_hints(cls).get("model_type")
-        if typing.get_origin(hint) is typing.Literal:
-            (tag,) = typing.get_args(hint)
-            out[tag] = cls
-    return out
-
-
-@functools.cache
-def fields_by_model() -> dict[str, dict[str, FieldSpec]]:
-    """model_type -> field name -> FieldSpec, from the generated validation models (the CLI reads this too)."""
-    import annotated_types
-
-    result: dict[str, dict[str, FieldSpec]] = {}
-    for tag, cls in _validation_models().items():
-        specs: dict[str, FieldSpec] = {}
-        for name, info in cls.model_fields.items():
-            lo = hi = None
-            min_len = max_len = None
-            for meta in info.metadata:
-                if isinstance(meta, annotated_types.Ge):
-                    lo = float(meta.ge)  # type: ignore[arg-type]
-                elif isinstance(meta, annotated_types.Le):
-                    hi = float(meta.le)  # type: ignore[arg-type]
-                elif isinstance(meta, annotated_types.MinLen):
-                    min_len = meta.min_length
-                elif isinstance(meta, annotated_types.MaxLen):
-                    max_len = meta.max_length
-            base = _strip_none(info.annotation)
-            choices: tuple[str, ...] = ()
-            origin = typing.get_origin(base)
-            if origin is typing.Literal:
-                choices = tuple(str(c) for c in typing.get_args(base))
-                kind = "const" if name == "model_type" else "enum"
-            elif origin is list:
-                kind = "array"
-            else:
-                kind = {int: "integer", float: "number", str: "string"}.get(_scalar(base), "string")
-            default = None if info.is_required() else info.default
-            items = (min_len, max_len) if kind == "array" else (None, None)
-            specs[name] = FieldSpec(
-                name, info.is_required(), kind, info.description or "", choices, lo, hi, default, *items
-            )
-        result[tag] = specs
-    return result
-
-
-def _strip_none(tp: Any) -> Any:
-    """`X | None` -> X (the generated models make optional fields nullable)."""
-    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
-        rest = [a for a in typing.get_args(tp) if a is not type(None)]
-        return rest[0] if len(rest) == 1 else tp
-    return tp
-
-
-def _scalar(tp: Any) -> Any:
-    """StrictInt is Annotated[int, Strict()]: return the plain type."""
-    args = typing.get_args(tp)
-    return args[0] if typing.get_origin(tp) is typing.Annotated else (tp if not args else args[0])
+    return {tag: getattr(models, name) for tag, name in catalog.CLASS_NAMES.items()}
 
 
 def models_taking(field: str) -> list[str]:
@@ -186,49 +145,41 @@ def prepare(params: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
     alias_of: dict[str, str] = {}
 
     # 1. aliases
-    if DEPRECATED_MODEL_TYPE_NAME in body:
-        legacy = body.pop(DEPRECATED_MODEL_TYPE_NAME)
-        warnings.warn(
-            "workflow_type is deprecated; use model_type instead",
-            DeprecationWarning,
-            stacklevel=_user_stacklevel(),
-        )
-        if "model_type" in body and body["model_type"] != legacy:
+    for alias, field in ALIASES.items():
+        if alias not in body:
+            continue
+        value = body.pop(alias)
+        deprecated = alias in DEPRECATED_ALIASES
+        if deprecated:
+            warnings.warn(
+                f"{alias} is deprecated; use {field} instead", DeprecationWarning, stacklevel=_user_stacklevel()
+            )
+        if field in body and body[field] != value:
+            relation = (
+                f"{alias} is the deprecated name of {field}: give only {field}"
+                if deprecated
+                else f"{alias} is another name for {field}: give only one"
+            )
             errors.append(
-                FieldError(
-                    field=DEPRECATED_MODEL_TYPE_NAME,
-                    message=f"{legacy!r} conflicts with model_type {body['model_type']!r} (workflow_type is the "
-                    "deprecated name of model_type: give only model_type)",
-                )
+                FieldError(field=alias, message=f"{value!r} conflicts with {field} {body[field]!r} ({relation})")
             )
         else:
-            body["model_type"] = legacy
-    for alias, field in ALIASES.items():
-        if alias in body:
-            value = body.pop(alias)
-            if field in body and body[field] != value:
-                errors.append(
-                    FieldError(
-                        field=alias,
-                        message=f"{value!r} conflicts with {field} {body[field]!r} ({alias} is another name for "
-                        f"{field}: give only one)",
-                    )
-                )
-            else:
-                body[field] = value
+            body[field] = value
+            if not deprecated:
                 alias_of[field] = alias
 
     # 2. model type and defaults
-    model_type = body.setdefault("model_type", DEFAULT_MODEL_TYPE)
+    model_type = body.setdefault(TAG_FIELD, DEFAULT_MODEL_TYPE)
     if not isinstance(model_type, str) or model_type not in MODEL_TYPES:
+        hint = _did_you_mean(model_type, MODEL_TYPES) if isinstance(model_type, str) else ""
         errors.append(
             FieldError(
-                field="model_type",
-                message=f"must be one of {', '.join(repr(m) for m in MODEL_TYPES)}; got {_show(model_type)}",
+                field=TAG_FIELD,
+                message=f"must be one of {', '.join(repr(m) for m in MODEL_TYPES)}; got {_show(model_type)}{hint}",
             )
         )
         raise ImagineoValidationError(None, errors)
-    for name, value in MODEL_DEFAULTS.get(model_type, {}).items():
+    for name, value in MODEL_DEFAULTS[model_type].items():
         body.setdefault(name, value)
 
     # 3. validation against the generated model
@@ -297,12 +248,8 @@ def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, st
         if others:
             message = f"does not apply to model_type {model_type!r}; it is taken by {', '.join(others)}"
         else:
-            import difflib  # only for this message: not loaded by ``import imagineo``
-
             known = sorted({f for specs in fields_by_model().values() for f in specs} | set(ALIASES))
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = f"is not a known parameter{hint}"
+            message = f"is not a known parameter{_did_you_mean(name, known)}"
         return FieldError(field=field, message=message)
     if kind == "int_type":
         return FieldError(field=field, message=f"must be an integer{got}")
@@ -329,13 +276,23 @@ def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, st
     if kind == "literal_error":
         return FieldError(field=field, message=f"must be one of {ctx.get('expected')}{got}")
     if kind == "string_pattern_mismatch":
+        spec = fields_by_model()[model_type].get(name)
+        fmt = spec.format if spec is not None else None
         pattern = str(ctx.get("pattern", ""))
-        if pattern.startswith("^https?://"):
+        if fmt == "uri" and pattern.startswith("^https?://"):
             return FieldError(field=field, message=f"must be an absolute http(s) URL{got}")
-        if "{8}-" in pattern:
+        if fmt == "uuid":
             return FieldError(field=field, message=f"must be a UUID like 3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b{got}")
         return FieldError(field=field, message=f"must match the pattern {pattern}{got}")
     return FieldError(field=field, message=f"{err['msg']}{got}")
+
+
+def _did_you_mean(given: str, known: typing.Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest known name, or ''."""
+    import difflib  # only for this message: not loaded by ``import imagineo``
+
+    close = difflib.get_close_matches(given, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _num(value: object) -> str:

@@ -24,7 +24,7 @@ class FluxKontextMaxInput:
     Attributes:
         prompt (str): The text prompt (not empty).
         model_type (Literal['flux-kontext-max']): Selects Flux Kontext Max.
-        aspect_ratio (KontextAspectRatio | Unset): Aspect ratio of the generated image.
+        aspect_ratio (KontextAspectRatio | Unset): Aspect ratio of the generated image. Default: '1:1'.
         seed (int | Unset): Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer
             every client can
             send and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.
@@ -32,7 +32,7 @@ class FluxKontextMaxInput:
 
     prompt: str
     model_type: Literal["flux-kontext-max"]
-    aspect_ratio: KontextAspectRatio | Unset = UNSET
+    aspect_ratio: KontextAspectRatio | Unset = "1:1"
     seed: int | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
