@@ -57,6 +57,7 @@ from tests.prism import (
     running_prism,
     violations,
 )
+from tests.spec_cases import DEFAULT_MODEL_TYPE, TAG_FIELD, full_body, valid_value
 
 
 @pytest.fixture(scope="session")
@@ -67,89 +68,12 @@ def prism() -> Iterator[PrismServer]:
 
 
 MODES = ("sync", "async")
-UUID = "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b"
-REF_URL = "https://images.example.com:8443/refs/cat.png?size=large&v=2#crop"
 
-#: One body per model type with every optional field set (test_full_bodies_set_every_field keeps this complete).
-FULL: dict[str, dict[str, Any]] = {
-    "flux-dev": {
-        "prompt": "A cat in a spacesuit",
-        "model_type": "flux-dev",
-        "width": 1024,
-        "height": 768,
-        "reference_image_url": REF_URL,
-    },
-    "openai": {
-        "prompt": "Make the suit red",
-        "model_type": "openai",
-        "width": 64,
-        "height": 2048,
-        "reference_image_url": "http://127.0.0.1:8080/mycat.png",
-    },
-    "google-imagen4": {
-        "prompt": "A futuristic city at sunset",
-        "model_type": "google-imagen4",
-        "aspect_ratio": "3:4",
-        "reference_image_url": REF_URL,
-    },
-    "flux-kontext-max": {
-        "prompt": "A dragon over the clouds",
-        "model_type": "flux-kontext-max",
-        "aspect_ratio": "21:9",
-        "seed": 0,
-    },
-    "flux-kontext-multi": {
-        "prompt": "Combine them",
-        "model_type": "flux-kontext-multi",
-        "image_urls": [
-            "https://example.com/a.png",
-            "http://example.com/b.jpg",
-            "https://cdn.example.com/c/d.webp?x=1",
-            "https://example.com/e.png#f",
-        ],
-        "aspect_ratio": "9:21",
-        "seed": 2**31,
-    },
-    "wan-image-2.1": {
-        "prompt": "A portrait",
-        "model_type": "wan-image-2.1",
-        "model_id": UUID,
-        "width": 1920,
-        "height": 1088,
-        "strength_model": 0.25,
-        "model_weight": 1,
-        "guidance": 100,
-    },
-    "wan-image-2.2": {
-        "prompt": "A fashion photograph",
-        "model_type": "wan-image-2.2",
-        "model_id": UUID,
-        "lora_low_name": "wan2.2/low.safetensors",
-        "lora_low_strength": 2,
-        "lora_high_name": "wan2.2/high.safetensors",
-        "lora_high_strength": 0,
-        "batch_size": 4,
-        "model_weight": 0.5,
-        "guidance": 12.5,
-        "width": 2048,
-        "height": 64,
-    },
-    "nanobanana": {
-        "prompt": "An underwater scene",
-        "model_type": "nanobanana",
-        "reference_image_url": "https://example.com/style.jpg",
-    },
-    "qwen-image-edit": {
-        "prompt": "Into a fantasy landscape",
-        "model_type": "qwen-image-edit",
-        "width": 1024,
-        "height": 1024,
-        "lora_1": "fantasy-style-v1",
-        "strength_model": 0.75,
-        "negative_prompt": "blurry",
-        "reference_image_url": REF_URL,
-    },
-}
+#: One body per model type with every optional field set: its named example plus valid values for the rest
+#: (tests/spec_cases.py), so "every optional field" stays true when the spec grows.
+FULL: dict[str, dict[str, Any]] = {model_type: full_body(model_type) for model_type in VARIANTS}
+ANY_MODEL = DEFAULT_MODEL_TYPE
+TAG = TAG_FIELD
 
 
 # -- running the client ------------------------------------------------------------------------------------------------
@@ -258,7 +182,8 @@ def _bound_cases(inside: bool) -> list[tuple[str, dict[str, Any], str]]:
             for key in ("minItems", "maxItems"):
                 if key in prop:
                     n = prop[key] if inside else prop[key] + (-1 if key == "minItems" else 1)
-                    items = [f"https://example.com/{i}.png" for i in range(n)]
+                    item = valid_value(prop["items"])
+                    items = [f"{item}{i}" if isinstance(item, str) else item for i in range(n)]
                     cases.append((f"{model_type}-{name}-{n}-items", {**FULL[model_type], name: items}, name))
     return cases
 
@@ -275,8 +200,9 @@ def test_bounds_pass_prism(prism: PrismServer, body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_model_type_default_makes_a_valid_request(prism: PrismServer, mode: str) -> None:
-    """Without model_type the raw body breaks the spec (model_type is required), but the client fills in flux-dev."""
-    body = {"prompt": "A cat", "width": 512, "height": 512}
+    """Without model_type the raw body breaks the spec (model_type is required), but the client fills in the
+    spec's default model type."""
+    body = {k: v for k, v in FULL[DEFAULT_MODEL_TYPE].items() if k != TAG}
     assert prism.post_raw(body).status_code == 422
     assert_prism_accepts(mode, prism, body, "a body without model_type")
 
@@ -287,11 +213,12 @@ def test_integral_float_is_the_one_known_difference(prism: PrismServer, loopback
     Python callers who pass 512.0 almost always computed it (a float division), and the generated request model
     would send it as 512.0 anyway; the overlay's strict int says so instead. Stricter than the spec, never looser.
     """
-    body = {"prompt": "A cat", "model_type": "flux-dev", "width": 512.0}
+    model_type, name, _ = _first(lambda p: p.get("type") == "integer")[0]
+    body = {**FULL[model_type], name: float(FULL[model_type][name])}
     assert prism.post_raw(body).status_code == 200
     with pytest.raises(ImagineoValidationError) as info:
         run_client("sync", loopback.url, body, [])
-    assert [e["field"] for e in info.value.errors] == ["width"]
+    assert [e["field"] for e in info.value.errors] == [name]
     assert loopback.requests == []
 
 
@@ -304,66 +231,87 @@ class Negative:
     field: str  # the field ImagineoValidationError must name (a prefix: image_urls matches image_urls[1])
 
 
+def _first(test: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """(model_type, field, schema) of every property in the spec whose schema passes `test`."""
+    return [(m, n, p) for m, v in VARIANTS.items() for n, p in v["properties"].items() if n != TAG and test(p)]
+
+
+def _wrong_types(prop: dict[str, Any], value: Any) -> list[tuple[str, Any]]:
+    """(label, value of the wrong JSON type) for one property holding `value`."""
+    kind = prop.get("type")
+    if kind == "integer":
+        return [("string", str(value)), ("bool", True), ("fraction", value + 0.5)]
+    if kind == "number":
+        return [("string", str(value)), ("bool", False)]
+    if kind == "array":
+        return [("string", value[0] if value else "x")]
+    if kind == "string":
+        return [("number", 5)]
+    return []
+
+
 def _negatives() -> dict[str, Negative]:
+    """Bodies that break the spec, each derived from it: every rule of every field of every model type."""
     cases: dict[str, Negative] = {}
 
     def add(case_id: str, base: str, field: str, **changes: Any) -> None:
-        body = {**FULL[base], **changes}
-        cases[case_id] = Negative(body, field)
+        cases[case_id] = Negative({**FULL[base], **changes}, field)
 
-    # A missing required field, per model type (model_type itself is filled in by the client: see above).
+    every_field = {n for v in VARIANTS.values() for n in v["properties"]}
+    every_enum_value = {c for v in VARIANTS.values() for p in v["properties"].values() for c in p.get("enum", [])}
     for model_type, schema in VARIANTS.items():
+        # A missing required field (model_type itself is filled in by the client: see above).
         for name in schema["required"]:
-            if name != "model_type":
-                body = {k: v for k, v in FULL[model_type].items() if k != name}
-                cases[f"{model_type}-missing-{name}"] = Negative(body, name)
+            if name != TAG:
+                cases[f"{model_type}-missing-{name}"] = Negative(
+                    {k: v for k, v in FULL[model_type].items() if k != name}, name
+                )
+        for name, prop in schema["properties"].items():
+            if name == TAG:
+                continue
+            value = FULL[model_type][name]
+            for label, wrong in _wrong_types(prop, value):
+                add(f"{model_type}-{name}-{label}", model_type, name, **{name: wrong})
+            if name not in schema["required"]:
+                add(f"{model_type}-{name}=null", model_type, name, **{name: None})
+            if prop.get("minLength") == 1:
+                add(f"{model_type}-empty-{name}", model_type, name, **{name: ""})
+            if "enum" in prop:
+                outsiders = sorted(every_enum_value - set(prop["enum"]))[:2]
+                first = prop["enum"][0]
+                for outsider in [*outsiders, "", f" {first}", f"{first}x", f"{first}:1"]:
+                    if outsider not in prop["enum"]:
+                        add(f"{model_type}-{name}={outsider!r}", model_type, name, **{name: outsider})
+        # Unknown fields, and the first field of another model type.
+        add(f"{model_type}-unknown-field", model_type, "style_preset_unknown", style_preset_unknown="watercolor")
+        foreign = sorted(every_field - set(schema["properties"]))
+        if foreign:
+            owner = next(m for m in VARIANTS if foreign[0] in VARIANTS[m]["properties"])
+            add(f"{model_type}-foreign-{foreign[0]}", model_type, foreign[0], **{foreign[0]: FULL[owner][foreign[0]]})
     # Each range bound, one step outside.
     for case_id, body, field in _bound_cases(inside=False):
         cases[f"out-{case_id}"] = Negative(body, field)
-    # Enum outsiders (3:2 is a Kontext ratio, not an Imagen 4 one).
-    for value in ("3:2", "21:9", "16:10", "1:1 ", "", "16/9"):
-        add(f"imagen4-aspect_ratio={value!r}", "google-imagen4", "aspect_ratio", aspect_ratio=value)
-    for value in ("16:10", "1:3", "1:1:1"):
-        add(f"kontext-max-aspect_ratio={value!r}", "flux-kontext-max", "aspect_ratio", aspect_ratio=value)
-    add("kontext-multi-aspect_ratio=0:0", "flux-kontext-multi", "aspect_ratio", aspect_ratio="0:0")
-    # Wrong discriminator.
-    for value in ("flux-pro", "Flux-Dev", "flux_dev", "", 1, None, ["flux-dev"]):
-        add(f"model_type={value!r}", "flux-dev", "model_type", model_type=value)
-    add("wan-2.1-fields-as-flux-dev", "wan-image-2.1", "model_id", model_type="flux-dev")
-    add("imagen4-fields-as-kontext-max", "google-imagen4", "reference_image_url", model_type="flux-kontext-max")
-    add("qwen-fields-as-openai", "qwen-image-edit", "lora_1", model_type="openai")
-    # Wrong JSON types: strings for numbers, booleans, fractions for integers, null for optional fields.
-    add("width='512'", "flux-dev", "width", width="512")
-    add("height='512'", "qwen-image-edit", "height", height="512")
-    add("batch_size='1'", "wan-image-2.2", "batch_size", batch_size="1")
-    add("seed='42'", "flux-kontext-max", "seed", seed="42")
-    add("strength_model='1.5'", "wan-image-2.1", "strength_model", strength_model="1.5")
-    add("width=true", "openai", "width", width=True)
-    add("guidance=false", "wan-image-2.2", "guidance", guidance=False)
-    add("batch_size=2.5", "wan-image-2.2", "batch_size", batch_size=2.5)
-    add("seed=-0.5", "flux-kontext-multi", "seed", seed=-0.5)
-    add("width=null", "flux-dev", "width", width=None)
-    add("negative_prompt=null", "qwen-image-edit", "negative_prompt", negative_prompt=None)
-    add("image_urls=string", "flux-kontext-multi", "image_urls", image_urls="https://example.com/a.png")
-    add("prompt=5", "nanobanana", "prompt", prompt=5)
-    # Empty strings where the spec wants at least one character.
-    add("empty-prompt", "flux-dev", "prompt", prompt="")
-    add("empty-lora_low_name", "wan-image-2.2", "lora_low_name", lora_low_name="")
-    add("empty-lora_1", "qwen-image-edit", "lora_1", lora_1="")
-    # Bad UUIDs.
-    for label, value in {
-        "words": "not-a-uuid",
-        "no-hyphens": UUID.replace("-", ""),
-        "braces": "{" + UUID + "}",
-        "urn": "urn:uuid:" + UUID,
-        "trailing-newline": UUID + "\n",
-        "non-hex": "g" + UUID[1:],
-        "short": UUID[:-1],
-        "empty": "",
-    }.items():
-        add(f"model_id-{label}", "wan-image-2.1", "model_id", model_id=value)
-    # Bad URLs: relative, other schemes, spaces, non-ASCII, IPv6 literals (outside the HttpUrl pattern), newlines.
-    for label, value in {
+    # Wrong discriminator values.
+    for value in ("no-such-model", ANY_MODEL.upper(), ANY_MODEL.replace("-", "_"), "", 1, None, [ANY_MODEL]):
+        add(f"model_type={value!r}", ANY_MODEL, TAG, **{TAG: value})
+    # Bad UUIDs, in every uuid field.
+    for model_type, name, _ in _first(lambda p: p.get("format") == "uuid"):
+        good = FULL[model_type][name]
+        for label, value in {
+            "words": "not-a-uuid",
+            "no-hyphens": good.replace("-", ""),
+            "braces": "{" + good + "}",
+            "urn": "urn:uuid:" + good,
+            "trailing-newline": good + "\n",
+            "non-hex": "g" + good[1:],
+            "short": good[:-1],
+            "empty": "",
+        }.items():
+            add(f"{model_type}-{name}-{label}", model_type, name, **{name: value})
+    # Bad URLs: relative, other schemes, spaces, non-ASCII, IPv6 literals (outside the HttpUrl pattern), newlines,
+    # and strings that are not RFC 3986 URIs (a second '#', a '%' without two hex digits; before the spec's HttpUrl
+    # pattern was tightened these matched it, so the overlay sent what `format: uri` and Prism refuse).
+    bad_urls = {
         "relative": "example.com/cat.png",
         "scheme-relative": "//example.com/cat.png",
         "ftp": "ftp://example.com/cat.png",
@@ -375,31 +323,25 @@ def _negatives() -> dict[str, Negative]:
         "ipv6": "https://[::1]/cat.png",
         "trailing-newline": "https://example.com/cat.png\n",
         "empty": "",
-    }.items():
-        add(f"reference_image_url-{label}", "nanobanana", "reference_image_url", reference_image_url=value)
-    add(
-        "image_urls-item-not-a-url",
-        "flux-kontext-multi",
-        "image_urls",
-        image_urls=["https://example.com/a.png", "not a url"],
-    )
-    # Unknown fields, and fields of another model type.
-    add("unknown-field", "flux-dev", "style", style="watercolor")
-    add("seed-on-flux-dev", "flux-dev", "seed", seed=1)
-    add("negative_prompt-on-openai", "openai", "negative_prompt", negative_prompt="blurry")
+        "second-hash": "https://example.com/cat.png#a#b",
+        "bad-percent": "https://example.com/100%zz.png",
+    }
+    url_fields = _first(lambda p: p.get("format") == "uri")
+    if url_fields:
+        model_type, name, _ = url_fields[0]
+        for label, value in bad_urls.items():
+            add(f"{model_type}-{name}-{label}", model_type, name, **{name: value})
+    for model_type, name, _ in _first(lambda p: p.get("items", {}).get("format") == "uri"):
+        add(
+            f"{model_type}-{name}-item-not-a-url",
+            model_type,
+            name,
+            **{name: [*FULL[model_type][name][:-1], "not a url"]},
+        )
     return cases
 
 
 NEGATIVE_CASES = _negatives()
-
-#: Strings that are not RFC 3986 URIs (a second '#', a '%' without two hex digits). Before the spec's HttpUrl pattern
-#: was tightened these matched it, so the overlay sent what `format: uri` (and Prism) refuse; kept as a regression.
-URL_FORMAT_GAP = {
-    "reference_image_url-second-hash": "https://example.com/cat.png#a#b",
-    "reference_image_url-bad-percent": "https://example.com/100%zz.png",
-}
-for _case_id, _url in URL_FORMAT_GAP.items():
-    NEGATIVE_CASES[_case_id] = Negative({**FULL["nanobanana"], "reference_image_url": _url}, "reference_image_url")
 
 
 @pytest.mark.parametrize("case_id", list(NEGATIVE_CASES))
@@ -441,7 +383,7 @@ def test_204_is_none(prism: PrismServer, mode: str) -> None:
     Caught: _parse without its 204 branch (APIResponseValidationError 'empty body' instead of None).
     """
     responses: list[httpx.Response] = []
-    result = run_client(mode, prism.url, FULL["flux-dev"], responses, extra_headers={"Prefer": "code=204"})
+    result = run_client(mode, prism.url, FULL[ANY_MODEL], responses, extra_headers={"Prefer": "code=204"})
     assert result is None
     assert [r.status_code for r in responses] == [204]
     assert violations(responses[0]) == []
@@ -452,7 +394,7 @@ def test_429_without_retries(prism: PrismServer, mode: str) -> None:
     """The documented 429 (Error body, Retry-After: 2) raises RateLimitError carrying the body and its headers."""
     responses: list[httpx.Response] = []
     with pytest.raises(RateLimitError) as info:
-        run_client(mode, prism.url, FULL["openai"], responses, extra_headers={"Prefer": "code=429"})
+        run_client(mode, prism.url, FULL[ANY_MODEL], responses, extra_headers={"Prefer": "code=429"})
     documented = SPEC["components"]["responses"]["TooManyRequests"]
     exc = info.value
     assert exc.status_code == 429
@@ -477,7 +419,7 @@ def test_429_is_retried_after_retry_after(prism: PrismServer, mode: str, monkeyp
     monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
     responses: list[httpx.Response] = []
     with pytest.raises(RateLimitError):
-        run_client(mode, prism.url, FULL["nanobanana"], responses, max_retries=2, extra_headers={"Prefer": "code=429"})
+        run_client(mode, prism.url, FULL[ANY_MODEL], responses, max_retries=2, extra_headers={"Prefer": "code=429"})
     assert [r.status_code for r in responses] == [429, 429, 429]
     assert waits == [2.0, 2.0]
 
@@ -506,7 +448,7 @@ def test_documented_error_statuses(prism: PrismServer, status: int) -> None:
     """Each documented error response, as Prism renders it (an Error body), raises its documented exception class."""
     responses: list[httpx.Response] = []
     with pytest.raises(APIStatusError) as info:
-        run_client("sync", prism.url, FULL["flux-dev"], responses, extra_headers={"Prefer": f"code={status}"})
+        run_client("sync", prism.url, FULL[ANY_MODEL], responses, extra_headers={"Prefer": f"code={status}"})
     assert type(info.value) is ERROR_CLASSES[status]
     assert info.value.status_code == status
     assert violations(responses[0]) == []
