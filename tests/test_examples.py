@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import imagineo
 import pytest
 
 from tests.loopback import DEFAULT_IMAGE_URL, LoopbackServer
 from tests.overlay_helpers import API_KEY, seed_examples
+from tests.spec_cases import with_defaults
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TWINS = {
@@ -43,7 +43,7 @@ def test_example_sends_the_seed_example(
     """Breaks if a twin drifts from the spec's example (and so from the TypeScript page) or stops running."""
     out = _run(script, loopback.url)
     assert out.strip() == DEFAULT_IMAGE_URL
-    expected = {**imagineo.MODEL_DEFAULTS.get(example, {}), **seed_examples(spec)[example]}
+    expected = with_defaults(seed_examples(spec)[example])
     assert loopback.requests[0].json() == expected
 
 

@@ -62,7 +62,8 @@ def _dispatch(data: dict[str, Any]) -> list[Any]:
 
 
 def test_every_oneof_branch_has_a_generated_model() -> None:
-    assert len(BRANCHES) == 9
+    """Breaks if a variant of the spec's oneOf gets no generated model (or loses to_dict/from_dict)."""
+    assert BRANCHES
     for name in BRANCHES:
         cls = _model_class(name)
         assert callable(cls.from_dict)

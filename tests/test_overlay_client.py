@@ -28,6 +28,7 @@ from imagineo import (
 
 from tests.loopback import DEFAULT_IMAGE_URL, LoopbackServer
 from tests.overlay_helpers import API_KEY, MODES, generate, seed_examples
+from tests.spec_cases import SEED, with_defaults
 
 
 @pytest.fixture
@@ -50,14 +51,14 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def test_every_seed_example_end_to_end(mode: str, loopback: LoopbackServer, spec: dict[str, Any]) -> None:
     """Each example from the TypeScript page (as the spec carries them) goes out exactly, defaults included."""
     examples = seed_examples(spec)
-    assert len(examples) == 9
+    assert set(SEED) <= {e["model_type"] for e in examples.values()}, "an example of each seed model type"
     for name, example in examples.items():
         loopback.reset()
         loopback.enqueue(200, {"image_url": f"https://cdn.example.com/{name}.png", "model_type": name})
         result = generate(mode, {"api_url": loopback.url}, **example)
         assert isinstance(result, GenerateImageOutput)
         assert result.image_url == f"https://cdn.example.com/{name}.png"
-        expected = {**imagineo.MODEL_DEFAULTS.get(example["model_type"], {}), **example}
+        expected = with_defaults(example)
         (request,) = loopback.requests
         assert request.json() == expected, name
         assert request.method == "POST"
