@@ -1,6 +1,6 @@
-# Two commands set up and check everything on a fresh machine (python3 >= 3.11, make, node, npm):
-#   make generate   # install, validate the spec, regenerate generated_client/
-#   make test       # install, check generated code is in step, lint, type-check, run the whole test suite
+# Two commands set up and check everything on a fresh machine (python3 >= 3.11 and make; node and npm for make test):
+#   make generate   # .venv with the pinned Python tools, validate the spec, regenerate generated_client/ (no node)
+#   make test       # node_modules too, check generated code is in step, lint, type-check, run the whole test suite
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 .PHONY: spec check-breaking
 
 help:
-	@echo "make generate        validate openapi/imagineo.yaml and regenerate generated_client/"
+	@echo "make generate        validate openapi/imagineo.yaml and regenerate generated_client/ (Python only)"
 	@echo "make test            check-generated + lint + the whole test suite (what CI runs)"
 	@echo "make check-generated fail with a diff if generated_client/ is out of step with the spec"
 	@echo "make lint            ruff + mypy --strict on hand-written code"
@@ -37,18 +37,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-generate: install
+# Regeneration is Python-only (openapi-python-client, datamodel-code-generator, ruff): a maintainer without node can
+# run it. The tests need node (Redocly, Prism, TypeScript), so `make test` installs node_modules too.
+generate: $(VENV)/.installed
 	$(PY) generator/generate.py
 
-check-generated: install
+check-generated: $(VENV)/.installed
 	$(PY) generator/generate.py --check
 
-lint: install
+lint: $(VENV)/.installed
 	$(BIN)/ruff check overlay generator tests examples benchmarks tools
 	$(BIN)/ruff format --check overlay generator tests examples benchmarks tools
 	$(BIN)/mypy --strict overlay/imagineo
 
-test: check-generated lint
+test: node_modules/.installed check-generated lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # `make bench`: what the SDK costs (per-call CPU, loopback round trip, async fan-out, cold import, regeneration,
@@ -68,8 +70,8 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # `make demo`: no account, no network. Starts the sandbox (imagineo sandbox, on a free loopback port), generates with
-# each of the nine model types through the `imagineo` command (the spec's examples), prints the image URLs and saves
-# the images into demo-output/ (gitignored). See docs/cli-and-sandbox.md.
+# each of the seed page's nine model types through the `imagineo` command (its examples), prints the image URLs and
+# saves the images into demo-output/ (gitignored). See docs/cli-and-sandbox.md.
 .PHONY: demo help-demo
 help: help-demo
 help-demo:

@@ -190,6 +190,25 @@ def docstring_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"' * 3, "'" * 3)
 
 
+def _fmt(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def describe_range(info: dict[str, Any]) -> str:
+    """'64 to 2048', '>= 0', 'one of 1:1, 16:9', '2 to 4 items', 'not empty', or '' (for MODELS.md)."""
+    if info["type"] in ("enum", "const"):
+        return "one of " + ", ".join(f"`{c}`" for c in info["choices"])
+    lo, hi = info.get("minimum", info.get("min_items")), info.get("maximum", info.get("max_items"))
+    unit = " items" if info["type"] == "array" else ""
+    if lo is not None and hi is not None:
+        return f"{_fmt(lo)} to {_fmt(hi)}{unit}"
+    if lo is not None:
+        return f">= {_fmt(lo)}{unit}"
+    if hi is not None:
+        return f"<= {_fmt(hi)}{unit}"
+    return "not empty" if info.get("min_length") == 1 else ""
+
+
 def _check_class_names(catalog: dict[str, Any], package: Path) -> None:
     """Every class the signatures name must exist in the generated outputs (the generators name them by title)."""
     outputs = {
@@ -218,7 +237,8 @@ def render(catalog: dict[str, Any], package: Path) -> None:
     env.filters["py"] = repr
     env.filters["params_name"] = params_name
     env.filters["doc"] = docstring_text
-    for name in ("catalog.py", "call_signatures.py"):
+    env.filters["describe"] = describe_range
+    for name in ("catalog.py", "call_signatures.py", "MODELS.md"):
         text = env.get_template(name + ".jinja").render(catalog=catalog)
         (package / name).write_text(text)
 

@@ -9,6 +9,8 @@ Steps, each with the tool named in generator/README.md:
   2. openapi-python-client -> the package (models, endpoint, client), formatted by its ruff post hooks;
   3. datamodel-code-generator -> imagineo_api/schemas.py (pydantic v2 validation models) and
      imagineo_api/typed_dicts.py (TypedDicts for typed keyword arguments), both read by the overlay;
+  3b. generator/catalog.py -> imagineo_api/catalog.py (the model catalogue as plain data), call_signatures.py (the
+     typed overloads of images.generate) and MODELS.md (the model-types table), from the spec;
   4. ruff fix + format over the whole package, then drop the ruff cache, so the tree is byte-identical on every run.
 The finished package replaces the old one in one rename, so an interrupted run never leaves half a package behind.
 """
