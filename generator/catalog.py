@@ -157,7 +157,8 @@ def read_catalog(document: dict[str, Any]) -> dict[str, Any]:
         if target.get("field") not in known or alias in known:
             raise CatalogError(f"{INPUT_SCHEMA}.{ALIASES_EXT}.{alias} must name a field, and not be one itself")
         aliases[alias] = {"field": target["field"], "deprecated": bool(target.get("deprecated", False))}
-    operation = next(iter(document["paths"].values()))["post"]
+    path, item = next(iter(document["paths"].items()))
+    operation = item["post"]
     timeout = operation.get(TIMEOUT_EXT) or {}
     if not {"read", "connect"} <= set(timeout):
         raise CatalogError(f"the operation needs {TIMEOUT_EXT}: {{read: seconds, connect: seconds}}")
@@ -168,6 +169,7 @@ def read_catalog(document: dict[str, Any]) -> dict[str, Any]:
         "variants": variants,
         "aliases": aliases,
         "timeout": {k: float(timeout[k]) for k in ("read", "connect")},
+        "path": path,
     }
 
 

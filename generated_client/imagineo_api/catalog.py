@@ -21,11 +21,15 @@ __all__ = [
     "DEPRECATED_ALIASES",
     "FIELDS",
     "MODEL_TYPES",
+    "OPERATION_PATH",
     "SPEC_VERSION",
     "TAG_FIELD",
     "TIMEOUT_CONNECT",
     "TIMEOUT_READ",
 ]
+
+#: The path of the generate operation (POST), relative to the API's base URL.
+OPERATION_PATH: Final = "/api/v1/runs/generate"
 
 #: The spec's info.version.
 SPEC_VERSION: Final = "1.0.0"

@@ -145,7 +145,7 @@ class _Settings:
         self.timeout = timeout
         self.max_retries = max_retries
         # The prefix of api_url is kept: https://gateway.example.com/imagineo -> .../imagineo/api/v1/runs/generate
-        self.url = api_url.rstrip("/") + _endpoint_path()
+        self.url = api_url.rstrip("/") + catalog.OPERATION_PATH
         self.target = httpx.URL(self.url)  # parsed once: httpx would parse the string again on every request
         self.headers = {
             "Authorization": f"Bearer {api_key}",
@@ -229,14 +229,6 @@ def _endpoint() -> ModuleType:
     from imagineo_api.api.runs import generate_run
 
     return generate_run
-
-
-@functools.cache
-def _endpoint_path() -> str:
-    """The operation's path, as the generated endpoint builds it."""
-    from imagineo_api.models import FluxDevInput
-
-    return str(_endpoint()._get_kwargs(body=FluxDevInput(prompt="-", model_type="flux-dev"))["url"])
 
 
 @functools.cache
