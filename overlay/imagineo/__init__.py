@@ -20,6 +20,7 @@ from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncImagineoAIClient
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    APIResponseTooLargeError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -58,6 +59,7 @@ __all__ = [
     "MODEL_TYPES",
     "APIConnectionError",
     "APIError",
+    "APIResponseTooLargeError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
