@@ -103,6 +103,15 @@ def echo_auth(status: int, *, as_text: bool = False, escaped: bool = False, pad:
     return run
 
 
+def malformed_echo() -> Behaviour:
+    """An answer whose header block is not HTTP, quoting the Authorization header (h11's error quotes the line)."""
+
+    def run(conn: socket.socket, seen: Seen) -> None:
+        conn.sendall(f"HTTP/1.1 200 OK\r\nnot a header {seen.headers.get('authorization')}\r\n\r\n".encode())
+
+    return run
+
+
 @cache
 def gzip_bomb(inflated: int = 1 << 30) -> bytes:
     """A valid gzip stream of `inflated` zero bytes (1 GiB -> about 1 MB), built in a fraction of a second: after a

@@ -31,7 +31,7 @@ from imagineo import (
 )
 from imagineo.cli import main
 
-from tests.hostile_server import HostileServer, answer, drip, echo_auth, gzip_bomb, unsized
+from tests.hostile_server import HostileServer, answer, drip, echo_auth, gzip_bomb, malformed_echo, unsized
 from tests.overlay_helpers import API_KEY, MODES
 
 MIB = 1 << 20
@@ -303,6 +303,19 @@ def test_echoed_authorization_is_redacted_everywhere(
     error = raises(APIError, lambda: call(mode, hostile.url))
     shown = texts_of(error) + caplog.text
     assert API_KEY[:12] not in shown and "[REDACTED]" in shown
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_key_quoted_in_a_malformed_answer_is_not_in_the_error_or_its_traceback(
+    mode: str, hostile: HostileServer, waits: list[float]
+) -> None:
+    """Breaks if httpx's protocol error, quoting a header line that echoes the key, reaches the APIConnectionError's
+    message or its chained cause (which a traceback prints)."""
+    import traceback
+
+    hostile.enqueue(*[malformed_echo()] * 3)
+    error = raises(imagineo.APIConnectionError, lambda: call(mode, hostile.url))
+    assert API_KEY[:12] not in texts_of(error) + "".join(traceback.format_exception(error))
 
 
 def test_cli_stderr_and_batch_results_never_show_the_key(

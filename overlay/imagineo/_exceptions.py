@@ -44,6 +44,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "leaks",
     "redact_response",
     "safe_repr",
 ]
@@ -89,6 +90,11 @@ def _secrets(request: httpx.Request | None) -> tuple[str, ...]:
 
     found.add(quote(token, safe=""))  # as a proxy might echo it inside a URL
     return tuple(sorted((s for s in found if s), key=len, reverse=True))
+
+
+def leaks(text: str, request: httpx.Request | None) -> bool:
+    """Whether `text` contains the key `request` was sent with."""
+    return any(secret in text for secret in _secrets(request))
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:

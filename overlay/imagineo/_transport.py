@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from ._exceptions import APIConnectionError, APIResponseTooLargeError, APITimeoutError, redact_response
+from ._exceptions import APIConnectionError, APIResponseTooLargeError, APITimeoutError, leaks, redact_response
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -186,12 +186,11 @@ def _start_reading(response: httpx.Response, limit: int) -> _Inflater | None:
     length = response.headers.get("content-length", "")
     if length.strip().isdigit() and int(length) > limit:
         raise _too_large(response, limit, f"announces {int(length)} bytes (Content-Length)")
-    encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", split_commas=True)]
-    inflater = _Inflater(response.request, encodings, limit)
     try:
         content = response.content  # a transport that read the body already (httpx.MockTransport, say)
     except httpx.ResponseNotRead:
-        return inflater
+        encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", split_commas=True)]
+        return _Inflater(response.request, encodings, limit)
     if len(content) > limit:
         raise _too_large(response, limit, f"has {len(content)} bytes")
     return None
@@ -341,9 +340,12 @@ def _after_error(
             request, "The request could not be sent: httpx rejected a header value or the request line"
         ) from None
     if attempt == attempts:
+        # httpx's message can quote what the server sent (a malformed header line, say): not kept as the cause
+        # when it holds the key.
+        cause = None if leaks(str(exc), request) else exc
         if isinstance(exc, httpx.TimeoutException):
-            raise APITimeoutError(request) from exc
-        raise APIConnectionError(request, f"Connection error: {type(exc).__name__}: {exc}") from exc
+            raise APITimeoutError(request) from cause
+        raise APIConnectionError(request, f"Connection error: {type(exc).__name__}: {exc}") from cause
     return retry_delay(attempt, None) or 0.0
 
 
