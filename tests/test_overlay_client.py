@@ -299,11 +299,27 @@ def test_client_errors_are_never_retried(mode: str, loopback: LoopbackServer, wa
     assert len(loopback.requests) == 1 and waits == []
 
 
-@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_retryable_statuses(loopback: LoopbackServer, waits: list[float], status: int) -> None:
     loopback.enqueue(status, {"error": "again"})
     generate("sync", {"api_url": loopback.url}, prompt="p")
     assert len(loopback.requests) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_409_is_retried_only_while_the_first_request_is_in_progress(
+    mode: str, loopback: LoopbackServer, waits: list[float]
+) -> None:
+    """Breaks if a 409 for a key reused with another body is retried (it can never succeed), or if the spec's
+    `idempotency_in_progress` 409 (the key's first request still running) is not."""
+    loopback.enqueue(409, {"error": "different body", "code": "idempotency_conflict"})
+    with pytest.raises(imagineo.ConflictError):
+        generate(mode, {"api_url": loopback.url}, prompt="p")
+    assert len(loopback.requests) == 1 and waits == []
+    loopback.reset()
+    loopback.enqueue(409, {"error": "still running", "code": "idempotency_in_progress"}, headers={"Retry-After": "1"})
+    assert generate(mode, {"api_url": loopback.url}, prompt="p") is not None
+    assert len(loopback.requests) == 2 and waits == [1.0]
 
 
 def test_per_call_max_retries(loopback: LoopbackServer, waits: list[float]) -> None:

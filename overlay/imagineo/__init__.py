@@ -16,10 +16,18 @@ response models and the endpoint come from the generated `imagineo_api` package,
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncImagineoAIClient, ImagineoAIClient
+from ._client import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    AsyncImagineoAIClient,
+    ImagineoAIClient,
+)
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    APIResponseTooLargeError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -51,6 +59,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MODEL_TYPE",
     "DEFAULT_TIMEOUT",
@@ -58,6 +68,7 @@ __all__ = [
     "MODEL_TYPES",
     "APIConnectionError",
     "APIError",
+    "APIResponseTooLargeError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",

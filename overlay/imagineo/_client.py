@@ -10,8 +10,13 @@ One call flows one way:
       -> _parse: 204 -> None; 200 -> imagineo_api.models.GenerateImageOutput via the generated parser, after
          checking the body against imagineo_api.schemas; anything else -> a typed error from _exceptions.
 
-Defaults (see README "Timeouts and retries"): ``timeout`` is 300 s to read (image generation is slow) and 10 s to
-connect; ``max_retries`` is 2.
+Defaults (see README "Timeouts, retries and idempotency"): ``timeout`` is httpx's, per socket operation: 300 s for
+each read (image generation is slow) and 10 s to connect; ``attempt_timeout`` bounds one whole attempt at 600 s;
+``max_retries`` is 2; ``max_response_bytes`` caps what is read of one answer at 1 MiB.
+
+Arguments the SDK cannot use (a timeout of -1, NaN or "fast", extra_body with NaN or nested 10^5 deep, a header
+value that is not ASCII, a value whose __repr__ or __eq__ raises) are an ImagineoValidationError before anything is
+sent, never a raw Python error from deeper down.
 
 Cost (docs/performance.md, ``make bench``): the generated package (attrs models, endpoint) is imported when the first
 client is built and pydantic on the first call, not by ``import imagineo``; the request URL is parsed once per client;
@@ -32,8 +37,18 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias
 import httpx
 from imagineo_api import catalog
 
-from . import _models, _transport
-from ._exceptions import APIResponseValidationError, FieldError, ImagineoError, ImagineoValidationError, status_error
+from . import _transport
+from ._checks import (
+    _check_attempt_timeout,
+    _check_extra_body,
+    _check_headers,
+    _check_idempotency_key,
+    _check_max_response_bytes,
+    _check_retries,
+    _check_timeout,
+    _prepare,
+)
+from ._exceptions import APIResponseValidationError, ImagineoError, status_error
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -42,10 +57,19 @@ if TYPE_CHECKING:
 
     from ._types import AsyncGenerate, Generate, TimeoutTypes
 
-__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncImagineoAIClient", "ImagineoAIClient"]
+__all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "AsyncImagineoAIClient",
+    "ImagineoAIClient",
+]
 
 #: The spec's x-imagineo-timeout: 300 s to read (a run is slow to answer), 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(catalog.TIMEOUT_READ, connect=catalog.TIMEOUT_CONNECT)
+DEFAULT_ATTEMPT_TIMEOUT = 600.0
+DEFAULT_MAX_RESPONSE_BYTES = _transport.DEFAULT_MAX_RESPONSE_BYTES
 DEFAULT_MAX_RETRIES = 2
 API_URL_ENV = "IMAGINEO_API_URL"
 API_KEY_ENV = "IMAGINEO_API_KEY"
@@ -69,42 +93,33 @@ _setup_logging()
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """Plain http is allowed without opting in only to these: the name ``localhost`` itself, and IP literals in
+    127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. Other ``*.localhost`` names are not: RFC 6761 says they should resolve
+    to loopback, but the system resolver httpx uses (glibc's, for one) may pass them on to DNS, which can answer
+    anything, and the key would then travel in clear."""
+    host = host.lower().rstrip(".")
+    if host == "localhost":
         return True
     import ipaddress
 
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
-def _check_retries(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ImagineoError(f"max_retries must be an integer >= 0, got {value!r}")
-    return value
-
-
-def _check_idempotency_key(value: object) -> str:
-    """The spec's Idempotency-Key: 1 to 255 characters; it travels in a header, so printable ASCII."""
-    if (
-        not isinstance(value, str)
-        or not 1 <= len(value) <= 255
-        or value != value.strip()  # a header value cannot start or end with white space
-        or not all(" " <= c <= "~" for c in value)
-    ):
-        shown = f"{value[:40]!r}{'...' if len(value) > 40 else ''}" if isinstance(value, str) else repr(value)
-        raise ImagineoValidationError(
-            None,
-            [FieldError(field="idempotency_key", message=f"must be 1 to 255 printable ASCII characters; got {shown}")],
-        )
-    return value
+def _without_userinfo(url: httpx.URL) -> str:
+    """scheme://host[:port]/path, for messages and repr: a user name or password in the URL is never shown."""
+    return str(url.copy_with(username=None, password=None, query=None, fragment=None))
 
 
 class _Settings:
     """What one client sends with every request: URL, headers, timeout, retries. Built once, shared by copies."""
 
-    __slots__ = ("allow_insecure_http", "api_url", "headers", "max_retries", "target", "timeout", "url")
+    __slots__ = ("allow_insecure_http", "api_url", "headers", "limits", "max_retries", "target", "timeout", "url")
 
     def __init__(
         self,
@@ -114,6 +129,8 @@ class _Settings:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         allow_insecure_http: bool,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         api_url = api_url if api_url is not None else os.environ.get(API_URL_ENV)
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -136,31 +153,51 @@ class _Settings:
             raise ImagineoError("api_url must be an absolute http(s) URL, such as https://api.example.com")
         if parsed.scheme == "http" and not _is_loopback(parsed.host) and not allow_insecure_http:
             raise ImagineoError(
-                f"api_url {api_url!r} is plain http to a non-loopback host, so the API key would travel "
-                "unencrypted; use https, or pass allow_insecure_http=True if you really mean it"
+                f"api_url {_without_userinfo(parsed)!r} is plain http to a non-loopback host (only localhost and "
+                "loopback addresses count), so the API key would travel unencrypted; use https, or pass "
+                "allow_insecure_http=True if you really mean it"
             )
         _check_retries(max_retries)
-        self.api_url = api_url
+        _check_timeout(timeout)
+        self.limits = _transport.Limits(
+            _check_max_response_bytes(max_response_bytes), _check_attempt_timeout(attempt_timeout)
+        )
+        self.api_url = _without_userinfo(parsed) if parsed.userinfo else api_url  # what repr() shows
         self.allow_insecure_http = allow_insecure_http
         self.timeout = timeout
         self.max_retries = max_retries
         # The prefix of api_url is kept: https://gateway.example.com/imagineo -> .../imagineo/api/v1/runs/generate
-        self.url = api_url.rstrip("/") + catalog.OPERATION_PATH
+        self.url = api_url.rstrip("/") + catalog.OPERATION_PATH  # userinfo included: it is the caller's URL
         self.target = httpx.URL(self.url)  # parsed once: httpx would parse the string again on every request
         self.headers = {
             "Authorization": f"Bearer {api_key}",
             "User-Agent": f"imagineo-python/{__version__}",
             "Accept": "application/json",
-            **(default_headers or {}),
+            # The encodings the transport inflates itself, in bounded steps (not br or zstd, even when installed).
+            "Accept-Encoding": "gzip, deflate",
+            **_check_headers(default_headers, "default_headers"),
         }
 
-    def copy(self, timeout: Any, max_retries: Any, default_headers: Mapping[str, str] | None) -> _Settings:
+    def copy(
+        self,
+        timeout: Any,
+        max_retries: Any,
+        default_headers: Mapping[str, str] | None,
+        attempt_timeout: Any = _NOT_GIVEN,
+        max_response_bytes: Any = _NOT_GIVEN,
+    ) -> _Settings:
         new = object.__new__(_Settings)
         new.api_url, new.url, new.target = self.api_url, self.url, self.target
         new.allow_insecure_http = self.allow_insecure_http
-        new.timeout = self.timeout if timeout is _NOT_GIVEN else timeout
+        new.timeout = self.timeout if timeout is _NOT_GIVEN else _check_timeout(timeout)
         new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else _check_retries(max_retries)
-        new.headers = {**self.headers, **(default_headers or {})}
+        new.limits = _transport.Limits(
+            self.limits.max_response_bytes
+            if max_response_bytes is _NOT_GIVEN
+            else _check_max_response_bytes(max_response_bytes),
+            self.limits.attempt_timeout if attempt_timeout is _NOT_GIVEN else _check_attempt_timeout(attempt_timeout),
+        )
+        new.headers = {**self.headers, **_check_headers(default_headers, "default_headers")}
         return new
 
     def build(
@@ -174,18 +211,17 @@ class _Settings:
         idempotency_key: str | None,
     ) -> httpx.Request:
         """Validate the input and turn it into the httpx request the transport sends (and re-sends)."""
-        _, _, request_model = _models.prepare(_collect(input, params))
+        request_model = _prepare(_collect(input, params))
         key = _new_idempotency_key() if idempotency_key is None else _check_idempotency_key(idempotency_key)
+        timeout = self.timeout if timeout is None else _check_timeout(timeout)
         kwargs = _endpoint()._get_kwargs(body=request_model, idempotency_key=key)
         body = kwargs["json"]
         if extra_body:
-            body = {**body, **extra_body}
+            body = {**body, **_check_extra_body(extra_body)}
         headers = {**self.headers, **kwargs["headers"]}
         if extra_headers:
-            headers.update(extra_headers)
-        return _new_request(
-            http, kwargs["method"].upper(), self.target, body, headers, self.timeout if timeout is None else timeout
-        )
+            headers.update(_check_headers(extra_headers, "extra_headers"))
+        return _new_request(http, kwargs["method"].upper(), self.target, body, headers, timeout)
 
 
 def _new_idempotency_key() -> str:
@@ -332,7 +368,12 @@ class _ClientBase:
             raise TypeError(f"http_client must be an httpx.{http_cls.__name__}, got {type(http_client).__name__}")
         self._settings = settings
         self._owns_http = http_client is None
-        return http_client if http_client is not None else http_cls(timeout=settings.timeout)
+        if http_client is not None:
+            return http_client
+        http = http_cls(timeout=settings.timeout)
+        if isinstance(http, httpx.Client):
+            _transport.watch_deadlines(http)  # every socket read of our own sync client stops at attempt_timeout
+        return http
 
     def with_options(
         self,
@@ -340,10 +381,15 @@ class _ClientBase:
         timeout: TimeoutTypes = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
+        attempt_timeout: float | None = _NOT_GIVEN,
+        max_response_bytes: int = _NOT_GIVEN,
     ) -> Self:
-        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing)."""
+        """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing).
+
+        Any of the constructor's `timeout`, `max_retries`, `attempt_timeout` and `max_response_bytes` can be
+        changed; `default_headers` are added to the client's."""
         new = copy.copy(self)
-        new._settings = self._settings.copy(timeout, max_retries, default_headers)
+        new._settings = self._settings.copy(timeout, max_retries, default_headers, attempt_timeout, max_response_bytes)
         new._owns_http = False
         new.images = type(self.images)(new)
         return new
@@ -361,8 +407,15 @@ class ImagineoAIClient(_ClientBase):
 
     `api_url` and `api_key` fall back to IMAGINEO_API_URL and IMAGINEO_API_KEY. `http_client` is an httpx.Client
     to send through (proxies, mTLS, a custom transport); the SDK's headers, timeouts and retries still apply, and
-    the SDK does not close a client it was given. Plain http is refused for non-loopback hosts unless
-    `allow_insecure_http=True`.
+    the SDK does not close a client it was given. Plain http is refused for hosts other than ``localhost`` and
+    loopback addresses unless `allow_insecure_http=True`.
+
+    `timeout` is httpx's: it bounds each connect, each read (the silence between two pieces of the answer), each
+    write and each wait for a pooled connection, not the call (default 300 s to read, 10 s to connect).
+    `attempt_timeout` bounds one whole attempt, from sending to the last byte of the answer (default 600 s; None for
+    no total); a call can take up to ``max_retries + 1`` attempts plus the waits between them.
+    `max_response_bytes` caps one answer's body, as received and once decompressed (default 1 MiB); past it,
+    APIResponseTooLargeError.
     """
 
     def __init__(
@@ -375,8 +428,19 @@ class ImagineoAIClient(_ClientBase):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        settings = _Settings(
+            api_url,
+            api_key,
+            timeout,
+            max_retries,
+            default_headers,
+            allow_insecure_http,
+            attempt_timeout,
+            max_response_bytes,
+        )
         self._http: httpx.Client = self._connect(settings, http_client, httpx.Client)
         self.images: Images = Images(self)
 
@@ -405,8 +469,19 @@ class AsyncImagineoAIClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        settings = _Settings(api_url, api_key, timeout, max_retries, default_headers, allow_insecure_http)
+        settings = _Settings(
+            api_url,
+            api_key,
+            timeout,
+            max_retries,
+            default_headers,
+            allow_insecure_http,
+            attempt_timeout,
+            max_response_bytes,
+        )
         self._http: httpx.AsyncClient = self._connect(settings, http_client, httpx.AsyncClient)
         self.images: AsyncImages = AsyncImages(self)
 
@@ -460,7 +535,7 @@ class Images:
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
         retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
-        response = _transport.send(client._http, request, retries)
+        response = _transport.send(client._http, request, retries, settings.limits)
         return _parse(response)
 
     if not TYPE_CHECKING:
@@ -493,7 +568,7 @@ class AsyncImages:
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
         retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
-        response = await _transport.send_async(client._http, request, retries)
+        response = await _transport.send_async(client._http, request, retries, settings.limits)
         return _parse(response)
 
     if not TYPE_CHECKING:

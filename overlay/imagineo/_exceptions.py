@@ -6,17 +6,22 @@
         ├── APIConnectionError                         the request never got an HTTP answer
         │   └── APITimeoutError
         ├── APIResponseValidationError                 a 2xx answer that is not the documented JSON
+        ├── APIResponseTooLargeError                   a body past max_response_bytes (any status)
         └── APIStatusError                             a non-2xx answer; one subclass per status
             ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403, NotFoundError 404,
             ├── ConflictError 409, UnprocessableEntityError 422, RateLimitError 429
             └── InternalServerError >= 500
 
 No message here ever contains the API key: messages are built from the status, the server's error text and the
-request id, never from request headers.
+request id, never from request headers, and every APIError redacts the key its request was sent with (the
+``Authorization`` header's token, and that header whole) from its message, ``body`` and ``request_id``: a server or
+proxy that echoes the header back gets ``[REDACTED]`` in its place. The transport does the same to each answer's
+bytes and headers before anything reads them (`redact_response`), so ``.response.text`` is redacted too.
 """
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import httpx
@@ -24,6 +29,7 @@ import httpx
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseTooLargeError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -38,7 +44,116 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "leaks",
+    "redact_response",
+    "safe_repr",
 ]
+
+REDACTED = "[REDACTED]"
+
+
+def safe_repr(value: object, limit: int = 60) -> str:
+    """A short repr for messages that never raises: deep values are elided and a raising __repr__ is named."""
+    try:
+        shown = _REPR.repr(value)
+    except Exception:
+        shown = f"<{_type_name(value)} object whose repr() failed>"
+    if len(shown) > limit:
+        shown = shown[: limit - 3] + "..."
+    return shown
+
+
+def _type_name(value: object) -> str:
+    try:
+        return str(type.__dict__["__qualname__"].__get__(type(value)))
+    except Exception:
+        return "object"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 50, 50
+
+
+def _secrets(request: httpx.Request | None) -> tuple[str, ...]:
+    """What to redact for a request: its Authorization header's token (the key) and the header value whole."""
+    if request is None:
+        return ()
+    try:
+        auth = request.headers.get("authorization")
+    except Exception:
+        return ()
+    if not auth:
+        return ()
+    token = auth.partition(" ")[2].strip() or auth.strip()
+    found = {auth, token}
+    from urllib.parse import quote
+
+    found.add(quote(token, safe=""))  # as a proxy might echo it inside a URL
+    return tuple(sorted((s for s in found if s), key=len, reverse=True))
+
+
+def leaks(text: str, request: httpx.Request | None) -> bool:
+    """Whether `text` contains the key `request` was sent with."""
+    return any(secret in text for secret in _secrets(request))
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _redact_value(value: object, secrets: tuple[str, ...]) -> Any:
+    """`value` (parsed JSON) with every string redacted; iterative, so any depth json can parse is fine."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if not isinstance(value, dict | list):
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        holder, key = stack.pop()
+        item = holder[key]
+        if isinstance(item, str):
+            holder[key] = redact(item, secrets)
+        elif isinstance(item, dict):
+            copy = dict(item)
+            holder[key] = copy
+            stack.extend((copy, k) for k in list(copy))
+            for k in [k for k in copy if isinstance(k, str) and any(s in k for s in secrets)]:
+                copy[redact(k, secrets)] = copy.pop(k)
+        elif isinstance(item, list):
+            copy_list = list(item)
+            holder[key] = copy_list
+            stack.extend((copy_list, i) for i in range(len(copy_list)))
+    return root[0]
+
+
+def redact_response(response: httpx.Response) -> None:
+    """Replace the client's key in a read response's body bytes and header values (in place)."""
+    try:
+        secrets = _secrets(response.request)
+    except RuntimeError:  # a response built without a request
+        return
+    if not secrets:
+        return
+    wanted = [s.encode() for s in secrets]
+    content = response.content
+    if any(s in content for s in wanted):
+        for s in wanted:
+            content = content.replace(s, REDACTED.encode())
+        response._content = content
+    raw = response.headers.raw
+    if any(s in v or s in k for k, v in raw for s in wanted):
+        cleaned = []
+        for k, v in raw:
+            for s in wanted:
+                k, v = k.replace(s, REDACTED.encode()), v.replace(s, REDACTED.encode())
+            cleaned.append((k, v))
+        response.headers = httpx.Headers(cleaned)
 
 
 class ImagineoError(Exception):
@@ -77,6 +192,9 @@ class APIError(ImagineoError):
     """An error talking to the API: no answer, a bad answer, or an error status."""
 
     def __init__(self, message: str, request: httpx.Request | None, *, body: object | None = None) -> None:
+        secrets = _secrets(request)
+        message = redact(message, secrets)
+        body = _redact_value(body, secrets)
         super().__init__(message)
         self.message = message
         self.request = request
@@ -99,7 +217,26 @@ class APITimeoutError(APIConnectionError):
 
 def _request_id(response: httpx.Response) -> str | None:
     value: str | None = response.headers.get("x-request-id")
+    if value is not None:
+        value = redact(value, _secrets(response.request))
     return value
+
+
+class APIResponseTooLargeError(APIError):
+    """The answer's body is larger than ``max_response_bytes`` (as received, or once decompressed); it was not read
+    further and the call is not retried. ``limit`` is the cap, ``status_code`` / ``request_id`` / ``response`` (its
+    body not read) tell which answer it was."""
+
+    def __init__(self, response: httpx.Response, limit: int, what: str) -> None:
+        message = (
+            f"The API's {response.status_code} answer {what}, past the SDK's limit of {limit} bytes "
+            "(max_response_bytes); it was not read further"
+        )
+        super().__init__(message, response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = _request_id(response)
+        self.limit = limit
 
 
 class APIResponseValidationError(APIError):
