@@ -4,6 +4,11 @@ from typing import Any, Self
 import httpx
 from attrs import define, evolve, field
 
+from .catalog import TIMEOUT_CONNECT, TIMEOUT_READ
+
+#: The default timeout of Client and AuthenticatedClient: the spec's x-imagineo-timeout (read, and connect).
+DEFAULT_TIMEOUT = httpx.Timeout(TIMEOUT_READ, connect=TIMEOUT_CONNECT)
+
 
 @define
 class Client:
@@ -18,7 +23,8 @@ class Client:
         ``headers``: A dictionary of headers to be sent with every request
 
         ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        httpx.TimeoutException if this is exceeded. Default: DEFAULT_TIMEOUT (300 s to read, 10 s to connect, as
+        the spec's x-imagineo-timeout says); None waits forever.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
@@ -38,7 +44,9 @@ class Client:
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout | None = field(
+        default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout"
+    )
     _verify_ssl: str | bool | ssl.SSLContext = field(
         default=True, kw_only=True, alias="verify_ssl"
     )
@@ -149,7 +157,8 @@ class AuthenticatedClient:
         ``headers``: A dictionary of headers to be sent with every request
 
         ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        httpx.TimeoutException if this is exceeded. Default: DEFAULT_TIMEOUT (300 s to read, 10 s to connect, as
+        the spec's x-imagineo-timeout says); None waits forever.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
@@ -172,7 +181,9 @@ class AuthenticatedClient:
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout | None = field(
+        default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout"
+    )
     _verify_ssl: str | bool | ssl.SSLContext = field(
         default=True, kw_only=True, alias="verify_ssl"
     )

@@ -7,8 +7,8 @@ One call flows one way:
       -> imagineo_api.api.runs.generate_run._get_kwargs: the generated endpoint's request (method, path, JSON, headers)
       -> _Settings.build: the client's URL prefix, auth and User-Agent headers, Idempotency-Key, extra_headers/body
       -> _transport.send / send_async: timeouts, retries, backoff (the same request, so the same Idempotency-Key)
-      -> _parse: 204 -> None; 200 -> imagineo_api.models.GenerateImageOutput via the generated parser, after
-         checking the body against imagineo_api.schemas; anything else -> a typed error from _exceptions.
+      -> _parse: 204 -> None; 200 -> imagineo_api.models.GenerateImageOutput via the generated parser, which
+         checks the body (generator/templates/); anything else -> a typed error from _exceptions.
 
 Defaults (see README "Timeouts, retries and idempotency"): ``timeout`` is httpx's, per socket operation: 300 s for
 each read (image generation is slow) and 10 s to connect; ``attempt_timeout`` bounds one whole attempt at 600 s;
@@ -20,8 +20,8 @@ sent, never a raw Python error from deeper down.
 
 Cost (docs/performance.md, ``make bench``): the generated package (attrs models, endpoint) is imported when the first
 client is built and pydantic on the first call, not by ``import imagineo``; the request URL is parsed once per client;
-`_new_request` merges the http client's headers with the SDK's in one pass; the 200 body is checked by pydantic
-straight from its bytes before the generated parser reads it.
+`_new_request` merges the http client's headers with the SDK's in one pass; the 200 body is parsed once, by the
+generated parser.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ from ._exceptions import APIResponseValidationError, ImagineoError, status_error
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from imagineo_api.errors import ResponseValidationError
     from imagineo_api.models import GenerateImageOutput
-    from pydantic import BaseModel, ValidationError
 
     from ._types import AsyncGenerate, Generate, TimeoutTypes
 
@@ -268,15 +268,14 @@ def _endpoint() -> ModuleType:
 
 
 @functools.cache
-def _response_parsing() -> tuple[type[BaseModel], type[ValidationError], type[GenerateImageOutput], Any]:
-    """The pydantic output schema, its error type, the generated output model, the generated parser's client."""
+def _response_parsing() -> tuple[type[ResponseValidationError], type[GenerateImageOutput], Any]:
+    """The generated parser's error for a broken body, the generated output model, and the parser's client."""
     from imagineo_api.client import Client
+    from imagineo_api.errors import ResponseValidationError
     from imagineo_api.models import GenerateImageOutput
-    from imagineo_api.schemas import GenerateImageOutput as OutputSchema
-    from pydantic import ValidationError
 
     context = Client(base_url="http://parse-context.invalid", raise_on_unexpected_status=True)
-    return OutputSchema, ValidationError, GenerateImageOutput, context
+    return ResponseValidationError, GenerateImageOutput, context
 
 
 def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
@@ -309,50 +308,15 @@ def _parse(response: httpx.Response) -> GenerateImageOutput | None:
         raise APIResponseValidationError(
             response, response.text, f"Undocumented success status {status}; the API documents 200 and 204"
         )
-    output_schema, validation_error, output_model, context = _response_parsing()
+    invalid, output_model, context = _response_parsing()
     try:
-        # Fast path: pydantic parses and checks the bytes in one pass; the generated parser then reads the JSON.
-        checked = output_schema.model_validate_json(response.content)
-    except validation_error:
-        # Not JSON, or not a GenerateImageOutput: the same checks the slow way, for the error and its message
-        # (and a body only Python's json reads, e.g. UTF-16, still passes as before).
-        checked = _check_output(response, output_schema, validation_error)
-    # The generated pydantic model makes optional fields nullable (datamodel-code-generator emits `X | None`), but
-    # the spec does not allow null there: reject it here, on either path. Unknown extra fields may be null.
-    nulls = [
-        name
-        for name in type(checked).model_fields
-        if name in checked.model_fields_set and getattr(checked, name) is None
-    ]
-    if nulls:
-        raise APIResponseValidationError(
-            response,
-            response.json(),
-            "The API's 200 body does not match GenerateImageOutput: "
-            + "; ".join(f"{name}: must not be null" for name in nulls),
-        )
-    parsed = _endpoint()._parse_response(client=context, response=response)
+        # The generated parser checks the body (JSON, an object, each field's type, no null) and raises its
+        # ResponseValidationError, whose reason and body (the JSON, else the text) are this error's.
+        parsed = _endpoint()._parse_response(client=context, response=response)
+    except invalid as exc:
+        raise APIResponseValidationError(response, exc.body, exc.reason) from None
     assert isinstance(parsed, output_model)
     return parsed
-
-
-def _check_output(response: httpx.Response, output_schema: type[BaseModel], validation_error: Any) -> BaseModel:
-    """The checked body; APIResponseValidationError if it is not JSON or does not match GenerateImageOutput."""
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        text = response.text
-        what = "an empty body" if not text.strip() else "a body that is not JSON"
-        raise APIResponseValidationError(response, text, f"The API answered 200 with {what}") from None
-    try:
-        return output_schema.model_validate(data)
-    except validation_error as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
-        raise APIResponseValidationError(
-            response, data, f"The API's 200 body does not match GenerateImageOutput: {problems}"
-        ) from None
 
 
 class _ClientBase:

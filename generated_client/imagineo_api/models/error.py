@@ -62,12 +62,33 @@ class Error:
 
         d = dict(src_dict)
         error = d.pop("error")
+        if not isinstance(error, str):
+            raise TypeError("error: Input should be a valid string")
 
         code = d.pop("code", UNSET)
+        if not isinstance(code, (str, Unset)):
+            raise TypeError(
+                "code: "
+                + (
+                    "must not be null"
+                    if code is None
+                    else "Input should be a valid string"
+                )
+            )
 
         _details = d.pop("details", UNSET)
         details: list[ErrorDetail] | Unset = UNSET
         if _details is not UNSET:
+            if not isinstance(_details, list):
+                raise TypeError(
+                    "details: "
+                    + (
+                        "must not be null"
+                        if _details is None
+                        else "Input should be a valid list"
+                    )
+                )
+
             details = []
             for details_item_data in _details:
                 details_item = ErrorDetail.from_dict(details_item_data)
@@ -80,7 +101,13 @@ class Error:
             details=details,
         )
 
-        error.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        error.additional_properties = additional_properties
         return error
 
     @property

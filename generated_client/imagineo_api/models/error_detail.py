@@ -41,15 +41,25 @@ class ErrorDetail:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         field = d.pop("field")
+        if not isinstance(field, str):
+            raise TypeError("field: Input should be a valid string")
 
         message = d.pop("message")
+        if not isinstance(message, str):
+            raise TypeError("message: Input should be a valid string")
 
         error_detail = cls(
             field=field,
             message=message,
         )
 
-        error_detail.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        error_detail.additional_properties = additional_properties
         return error_detail
 
     @property

@@ -65,6 +65,8 @@ class FluxKontextMaxInput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["flux-kontext-max"], d.pop("model_type"))
         if model_type != "flux-kontext-max":

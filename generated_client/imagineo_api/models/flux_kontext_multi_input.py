@@ -72,6 +72,8 @@ class FluxKontextMultiInput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["flux-kontext-multi"], d.pop("model_type"))
         if model_type != "flux-kontext-multi":
@@ -79,7 +81,21 @@ class FluxKontextMultiInput:
                 f"model_type must match const 'flux-kontext-multi', got '{model_type}'"
             )
 
-        image_urls = cast(list[str], d.pop("image_urls"))
+        _image_urls = d.pop("image_urls")
+        if not isinstance(_image_urls, list):
+            raise TypeError(
+                "image_urls: "
+                + (
+                    "must not be null"
+                    if _image_urls is None
+                    else "Input should be a valid list"
+                )
+            )
+
+        for _index, _item in enumerate(_image_urls):
+            if not isinstance(_item, str):
+                raise TypeError(f"image_urls.{_index}: Input should be a valid string")
+        image_urls = cast(list[str], _image_urls)
 
         _aspect_ratio = d.pop("aspect_ratio", UNSET)
         aspect_ratio: KontextAspectRatio | Unset

@@ -61,12 +61,50 @@ class GenerateImageOutput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         image_url = d.pop("image_url")
+        if not isinstance(image_url, str):
+            raise TypeError("image_url: Input should be a valid string")
 
-        image_urls = cast(list[str], d.pop("image_urls", UNSET))
+        _image_urls = d.pop("image_urls", UNSET)
+        image_urls: list[str] | Unset = UNSET
+        if _image_urls is not UNSET:
+            if not isinstance(_image_urls, list):
+                raise TypeError(
+                    "image_urls: "
+                    + (
+                        "must not be null"
+                        if _image_urls is None
+                        else "Input should be a valid list"
+                    )
+                )
+
+            for _index, _item in enumerate(_image_urls):
+                if not isinstance(_item, str):
+                    raise TypeError(
+                        f"image_urls.{_index}: Input should be a valid string"
+                    )
+            image_urls = cast(list[str], _image_urls)
 
         run_id = d.pop("run_id", UNSET)
+        if not isinstance(run_id, (str, Unset)):
+            raise TypeError(
+                "run_id: "
+                + (
+                    "must not be null"
+                    if run_id is None
+                    else "Input should be a valid string"
+                )
+            )
 
         model_type = d.pop("model_type", UNSET)
+        if not isinstance(model_type, (str, Unset)):
+            raise TypeError(
+                "model_type: "
+                + (
+                    "must not be null"
+                    if model_type is None
+                    else "Input should be a valid string"
+                )
+            )
 
         generate_image_output = cls(
             image_url=image_url,
@@ -75,7 +113,13 @@ class GenerateImageOutput:
             model_type=model_type,
         )
 
-        generate_image_output.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        generate_image_output.additional_properties = additional_properties
         return generate_image_output
 
     @property

@@ -65,6 +65,8 @@ class GoogleImagen4Input:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["google-imagen4"], d.pop("model_type"))
         if model_type != "google-imagen4":
@@ -75,6 +77,15 @@ class GoogleImagen4Input:
         aspect_ratio = check_google_imagen_4_input_aspect_ratio(d.pop("aspect_ratio"))
 
         reference_image_url = d.pop("reference_image_url", UNSET)
+        if not isinstance(reference_image_url, (str, Unset)):
+            raise TypeError(
+                "reference_image_url: "
+                + (
+                    "must not be null"
+                    if reference_image_url is None
+                    else "Input should be a valid string"
+                )
+            )
 
         google_imagen_4_input = cls(
             prompt=prompt,

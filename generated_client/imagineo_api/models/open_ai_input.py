@@ -66,6 +66,8 @@ class OpenAIInput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["openai"], d.pop("model_type"))
         if model_type != "openai":
@@ -78,6 +80,15 @@ class OpenAIInput:
         height = d.pop("height", UNSET)
 
         reference_image_url = d.pop("reference_image_url", UNSET)
+        if not isinstance(reference_image_url, (str, Unset)):
+            raise TypeError(
+                "reference_image_url: "
+                + (
+                    "must not be null"
+                    if reference_image_url is None
+                    else "Input should be a valid string"
+                )
+            )
 
         open_ai_input = cls(
             prompt=prompt,

@@ -82,6 +82,8 @@ class QwenImageEditInput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["qwen-image-edit"], d.pop("model_type"))
         if model_type != "qwen-image-edit":
@@ -94,12 +96,39 @@ class QwenImageEditInput:
         height = d.pop("height")
 
         lora_1 = d.pop("lora_1", UNSET)
+        if not isinstance(lora_1, (str, Unset)):
+            raise TypeError(
+                "lora_1: "
+                + (
+                    "must not be null"
+                    if lora_1 is None
+                    else "Input should be a valid string"
+                )
+            )
 
         strength_model = d.pop("strength_model", UNSET)
 
         negative_prompt = d.pop("negative_prompt", UNSET)
+        if not isinstance(negative_prompt, (str, Unset)):
+            raise TypeError(
+                "negative_prompt: "
+                + (
+                    "must not be null"
+                    if negative_prompt is None
+                    else "Input should be a valid string"
+                )
+            )
 
         reference_image_url = d.pop("reference_image_url", UNSET)
+        if not isinstance(reference_image_url, (str, Unset)):
+            raise TypeError(
+                "reference_image_url: "
+                + (
+                    "must not be null"
+                    if reference_image_url is None
+                    else "Input should be a valid string"
+                )
+            )
 
         qwen_image_edit_input = cls(
             prompt=prompt,

@@ -82,6 +82,8 @@ class WanImage21Input:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["wan-image-2.1"], d.pop("model_type"))
         if model_type != "wan-image-2.1":

@@ -107,6 +107,8 @@ class WanImage22Input:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         prompt = d.pop("prompt")
+        if not isinstance(prompt, str):
+            raise TypeError("prompt: Input should be a valid string")
 
         model_type = cast(Literal["wan-image-2.2"], d.pop("model_type"))
         if model_type != "wan-image-2.2":
@@ -117,8 +119,12 @@ class WanImage22Input:
         model_id = UUID(d.pop("model_id"))
 
         lora_low_name = d.pop("lora_low_name")
+        if not isinstance(lora_low_name, str):
+            raise TypeError("lora_low_name: Input should be a valid string")
 
         lora_high_name = d.pop("lora_high_name")
+        if not isinstance(lora_high_name, str):
+            raise TypeError("lora_high_name: Input should be a valid string")
 
         lora_low_strength = d.pop("lora_low_strength", UNSET)
 

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
@@ -65,62 +65,131 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | Error | GenerateImageOutput | None:
     if response.status_code == 200:
-        response_200 = GenerateImageOutput.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_200 = GenerateImageOutput.from_dict(_body)
 
+        except errors.PARSE_ERRORS as exc:
+            raise errors.ResponseValidationError.from_response(
+                response, "GenerateImageOutput", exc
+            ) from None
         return response_200
 
     if response.status_code == 204:
-        response_204 = cast(Any, None)
+        response_204 = None
+
         return response_204
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_400 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_401 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_403 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_404 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_409 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_422 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_429 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_500 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_500
 
     if response.status_code == 502:
-        response_502 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_502 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_502
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_503 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_503
 
     if client.raise_on_unexpected_status:
@@ -132,8 +201,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | Error | GenerateImageOutput]:
+    try:
+        status_code = HTTPStatus(response.status_code)
+    except ValueError:
+        raise errors.UnexpectedStatus(response.status_code, response.content) from None
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=status_code,
         content=response.content,
         headers=response.headers,
         parsed=_parse_response(client=client, response=response),
@@ -177,7 +250,9 @@ def sync_detailed(
             the images listed in `image_urls`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If the server returns a status outside http.HTTPStatus, or an undocumented status
+            code and Client.raise_on_unexpected_status is True.
+        errors.ResponseValidationError: If a success status's body is empty, not JSON, or does not match its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -233,7 +308,9 @@ def sync(
             the images listed in `image_urls`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If the server returns a status outside http.HTTPStatus, or an undocumented status
+            code and Client.raise_on_unexpected_status is True.
+        errors.ResponseValidationError: If a success status's body is empty, not JSON, or does not match its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -284,7 +361,9 @@ async def asyncio_detailed(
             the images listed in `image_urls`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If the server returns a status outside http.HTTPStatus, or an undocumented status
+            code and Client.raise_on_unexpected_status is True.
+        errors.ResponseValidationError: If a success status's body is empty, not JSON, or does not match its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -338,7 +417,9 @@ async def asyncio(
             the images listed in `image_urls`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedStatus: If the server returns a status outside http.HTTPStatus, or an undocumented status
+            code and Client.raise_on_unexpected_status is True.
+        errors.ResponseValidationError: If a success status's body is empty, not JSON, or does not match its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
