@@ -1,0 +1,157 @@
+"""The HTTP server: the stdlib's ThreadingHTTPServer, reading request bodies, and writing answers.
+
+Every answer is a `Reply` (status, JSON payload, headers); errors carry the spec's ``Error`` body
+(``{"error", "code", "details"?}``, see `error`). What a request *means* is decided by
+`imagineo.sandbox._server.SandboxServer`, which the handler hands every request to.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._server import SandboxServer
+
+__all__ = [
+    "MAX_BODY",
+    "BadBodyError",
+    "DropConnectionError",
+    "HTTPServer",
+    "Handler",
+    "Reply",
+    "error",
+    "read_body",
+    "send_png",
+    "send_reply",
+    "server_class",
+]
+
+MAX_BODY = 1 << 20
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "idempotency_conflict",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+    504: "gateway_timeout",
+}
+
+
+@dataclass
+class Reply:
+    status: int
+    payload: object = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str, **extra: object) -> Reply:
+    """An error answer with the spec's ``Error`` body."""
+    body: dict[str, object] = {"error": message, "code": ERROR_CODES.get(status, f"http_{status}")}
+    body.update(extra)
+    return Reply(status, body)
+
+
+class BadBodyError(Exception):
+    """The request's body cannot be read (answered 400)."""
+
+
+class DropConnectionError(Exception):
+    """Close the connection without an answer."""
+
+
+class HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    sandbox: SandboxServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return  # the client went away (a timeout or a dropped connection): nothing to report
+        super().handle_error(request, client_address)
+
+
+class HTTPServer6(HTTPServer):
+    address_family = socket.AF_INET6
+
+
+def server_class(host: str) -> type[HTTPServer]:
+    return HTTPServer6 if ":" in host else HTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: HTTPServer
+    server_version = "imagineo-sandbox"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log = self.server.sandbox.log
+        if log is not None:
+            log.write(f"[sandbox] {self.address_string()} {format % args}\n")
+            log.flush()
+
+    def do_GET(self) -> None:
+        self.server.sandbox._dispatch(self)
+
+    def do_POST(self) -> None:
+        self.server.sandbox._dispatch(self)
+
+    def do_PUT(self) -> None:
+        self.server.sandbox._dispatch(self)
+
+    def do_DELETE(self) -> None:
+        self.server.sandbox._dispatch(self)
+
+    def do_PATCH(self) -> None:
+        self.server.sandbox._dispatch(self)
+
+
+def read_body(handler: Handler) -> bytes:
+    """The request's body, framed by Content-Length. Raises BadBodyError."""
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        handler.close_connection = True
+        raise BadBodyError("chunked request bodies are not supported; send Content-Length")
+    try:
+        length = int(handler.headers.get("Content-Length") or 0)
+    except ValueError:
+        handler.close_connection = True
+        raise BadBodyError("Content-Length is not a number") from None
+    if length > MAX_BODY:
+        handler.close_connection = True
+        raise BadBodyError(f"the body is larger than {MAX_BODY} bytes")
+    return handler.rfile.read(length) if length > 0 else b""
+
+
+def send_reply(handler: Handler, reply: Reply, request_id: str) -> None:
+    payload = b"" if reply.payload is None else json.dumps(reply.payload).encode()
+    handler.send_response(reply.status)
+    handler.send_header("x-request-id", request_id)
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    if reply.status not in (204, 304):
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    if reply.status not in (204, 304):
+        handler.wfile.write(payload)
+
+
+def send_png(handler: Handler, data: bytes, request_id: str) -> None:
+    handler.send_response(200)
+    handler.send_header("x-request-id", request_id)
+    handler.send_header("Content-Type", "image/png")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.send_header("Cache-Control", "public, max-age=31536000, immutable")
+    handler.end_headers()
+    handler.wfile.write(data)
