@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BODY",
+    "MAX_DRAIN",
     "BadBodyError",
     "DropConnectionError",
     "HTTPServer",
@@ -31,7 +32,10 @@ __all__ = [
     "server_class",
 ]
 
+#: The largest request body answered (1 MiB); a larger one is a 413. Documented in the spec (PayloadTooLarge).
 MAX_BODY = 1 << 20
+#: A body up to this size is read and dropped before the 413; a larger one gets the 413 and a closed connection.
+MAX_DRAIN = 64 << 20
 
 ERROR_CODES = {
     400: "bad_request",
@@ -40,6 +44,7 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "idempotency_conflict",
+    413: "payload_too_large",
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
@@ -64,7 +69,15 @@ def error(status: int, message: str, **extra: object) -> Reply:
 
 
 class BadBodyError(Exception):
-    """The request's body cannot be read (answered 400)."""
+    """The request's body cannot be read: answered with `status` (400 or 413) and the spec's Error body."""
+
+    def __init__(self, status: int, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+    def reply(self) -> Reply:
+        return error(self.status, str(self), **self.extra)
 
 
 class DropConnectionError(Exception):
@@ -118,19 +131,47 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def read_body(handler: Handler) -> bytes:
-    """The request's body, framed by Content-Length. Raises BadBodyError."""
-    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+    """The request's body, framed by exactly one Content-Length of plain digits. Raises BadBodyError.
+
+    A body over MAX_BODY is read and thrown away (up to MAX_DRAIN bytes) before the 413, so the client, which
+    writes its whole body before it reads the answer, gets the 413 rather than a reset connection (which an SDK
+    would take for a network error and retry). Framing it cannot trust (no number, a negative one, two
+    Content-Length headers, Transfer-Encoding) is a 400 and closes the connection: where the next request would
+    start is unknown.
+    """
+    if handler.headers.get("Transfer-Encoding") is not None:
         handler.close_connection = True
-        raise BadBodyError("chunked request bodies are not supported; send Content-Length")
-    try:
-        length = int(handler.headers.get("Content-Length") or 0)
-    except ValueError:
+        raise BadBodyError(400, "Transfer-Encoding request bodies are not supported; send Content-Length")
+    values = handler.headers.get_all("Content-Length") or []
+    if len(values) > 1:
         handler.close_connection = True
-        raise BadBodyError("Content-Length is not a number") from None
+        raise BadBodyError(400, f"Content-Length is given {len(values)} times; send it once")
+    if not values:
+        return b""
+    text = values[0].strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        handler.close_connection = True
+        raise BadBodyError(400, f"Content-Length must be a whole number of bytes; got {text[:40]!r}")
+    length = int(text)
     if length > MAX_BODY:
-        handler.close_connection = True
-        raise BadBodyError(f"the body is larger than {MAX_BODY} bytes")
+        if length > MAX_DRAIN:
+            handler.close_connection = True
+        else:
+            _drain(handler, length)
+        raise BadBodyError(
+            413, f"The body is {length} bytes; the limit is {MAX_BODY} bytes (1 MiB)", limit_bytes=MAX_BODY
+        )
     return handler.rfile.read(length) if length > 0 else b""
+
+
+def _drain(handler: Handler, length: int) -> None:
+    left = length
+    while left > 0:
+        chunk = handler.rfile.read(min(left, 1 << 16))
+        if not chunk:
+            handler.close_connection = True
+            return
+        left -= len(chunk)
 
 
 def send_reply(handler: Handler, reply: Reply, request_id: str) -> None:
@@ -142,6 +183,8 @@ def send_reply(handler: Handler, reply: Reply, request_id: str) -> None:
     if reply.status not in (204, 304):
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
+    if handler.close_connection:
+        handler.send_header("Connection", "close")  # the client learns the connection ends here
     handler.end_headers()
     if reply.status not in (204, 304):
         handler.wfile.write(payload)

@@ -2,7 +2,9 @@
 
 1. **Auth**: ``Authorization: Bearer <key>`` must be present (401 otherwise). Any key is accepted unless the server
    was given one; then any other key is a 401. Keys are never echoed.
-2. **Body**: JSON only (400 otherwise), validated against the spec (`._validation`): every problem in one 422.
+2. **Body**: at most 1 MiB (413 otherwise, after reading it), framed by one Content-Length (`._http`); strict
+   JSON (no NaN, no lone surrogates, at most 32 levels deep: 400 otherwise), validated against the spec
+   (`._validation`), where an integer has no fraction (512.0 is not an integer): every problem in one 422.
 3. **Faults** (`._faults`), then **idempotency** (`._store`).
 4. **The run**: ``runs_created`` goes up by one and the answer is a 200 ``GenerateImageOutput`` whose images the
    sandbox serves itself (`._images`).
@@ -37,7 +39,7 @@ from ._http import (
 )
 from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_png
 from ._store import IdempotencyStore, KeyRecord, Outcome
-from ._validation import load_spec, problems, spec_path
+from ._validation import BodyError, load_spec, parse_json, problems, spec_path
 
 __all__ = ["DEFAULT_HOST", "REPLAY_HEADER", "SandboxServer"]
 
@@ -224,7 +226,7 @@ class SandboxServer:
             else:
                 reply = error(404, f"No such endpoint: {handler.command} {path}")
         except BadBodyError as exc:
-            reply = error(400, str(exc))
+            reply = exc.reply()
         except DropConnectionError:
             handler.close_connection = True
             with contextlib.suppress(OSError):
@@ -272,7 +274,7 @@ class SandboxServer:
             return Reply(200, self.stats())
         if method == "POST" and path == "/_sandbox/faults":
             try:
-                settings = json.loads(body or b"{}")
+                settings = parse_json(body) if body.strip() else {}
                 if not isinstance(settings, dict):
                     raise TypeError("the body must be a JSON object")
                 allowed = set(SessionFaults.SETTINGS)
@@ -312,9 +314,9 @@ class SandboxServer:
         if content_type != "application/json" and not content_type.endswith("+json"):
             return error(400, f"Requests are JSON only; got Content-Type {content_type!r}")
         try:
-            body = json.loads(raw)
-        except ValueError:
-            return error(400, "The body is not JSON" if raw.strip() else "The body is empty; send a JSON object")
+            body = parse_json(raw)
+        except BodyError as exc:
+            return error(400, str(exc))
         model_type, details = problems(self.spec, body)
         if details:
             self._count("validation_errors")

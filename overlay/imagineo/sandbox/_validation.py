@@ -18,9 +18,69 @@ from typing import Any
 
 from .._exceptions import ImagineoError
 
-__all__ = ["EXTRA_HINT", "Spec", "load_spec", "problems", "spec_path"]
+__all__ = ["EXTRA_HINT", "MAX_DEPTH", "BodyError", "Spec", "load_spec", "parse_json", "problems", "spec_path"]
 
 EXTRA_HINT = "the sandbox needs the 'cli' extra: pip install 'imagineo[cli]'"
+#: Deepest nesting a body may have. The spec's deepest body is 2 levels (an object holding a list of strings).
+MAX_DEPTH = 32
+
+
+class BodyError(ValueError):
+    """The body is not a JSON text the spec can apply to (answered 400 with the message)."""
+
+
+def _no_constant(name: str) -> float:
+    raise BodyError(f"The body is not JSON: {name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise BodyError(f"The body has a number too large for a double: {text[:40]}")
+    return value
+
+
+def parse_json(raw: bytes) -> object:
+    """The body as JSON (RFC 8259 and I-JSON, RFC 7493), or BodyError.
+
+    Stricter than `json.loads`, which takes ``NaN``/``Infinity``, turns ``1e400`` into infinity, keeps lone
+    surrogates (``"\\ud800"``, not Unicode text) and raises RecursionError on a deeply nested body: each of those is
+    a 400 here, never a 200 or a 500.
+    """
+    if not raw.strip():
+        raise BodyError("The body is empty; send a JSON object")
+    try:
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except BodyError:
+        raise
+    except RecursionError:
+        raise BodyError(f"The body is nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise BodyError(f"The body is not JSON: {exc}") from None
+    _check_tree(value)
+    return value
+
+
+def _check_tree(value: object) -> None:
+    """Depth at most MAX_DEPTH, and every string (keys too) Unicode text; iterative, so any depth is safe."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = item[exc.start].encode("unicode_escape").decode()
+                raise BodyError(
+                    f"The body is not Unicode text: a string holds a lone surrogate ({bad}); send UTF-8 text"
+                ) from None
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            raise BodyError(f"The body is nested more than {MAX_DEPTH} levels deep")
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
 
 
 def spec_path() -> Path:
@@ -78,8 +138,13 @@ def load_spec(path: Path) -> Spec:
     base = "urn:imagineo:openapi"
     resource = referencing.Resource(contents=document, specification=referencing_jsonschema.DRAFT202012)
     registry = referencing.Registry().with_resource(base, resource)
+    # An integer is written without a fraction: 512.0 is "number", not "integer" (JSON Schema would take it as
+    # 512). The SDKs never send one, and a server that took it would be free to read it differently.
+    strict_integer = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda checker, instance: isinstance(instance, int) and not isinstance(instance, bool)
+    )
     validator_cls = jsonschema.validators.extend(
-        jsonschema.Draft202012Validator, {"pattern": _ecma_pattern(jsonschema)}
+        jsonschema.Draft202012Validator, {"pattern": _ecma_pattern(jsonschema)}, type_checker=strict_integer
     )
     checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
