@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .._cli.text import printable
+
 if TYPE_CHECKING:
     from ._server import SandboxServer
 
@@ -111,7 +113,8 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.sandbox.log
         if log is not None:
-            log.write(f"[sandbox] {self.address_string()} {format % args}\n")
+            # The request line is the client's text: escaped, so it cannot drive the terminal the log is on.
+            log.write(f"[sandbox] {self.address_string()} {printable(format % args, newlines=False)}\n")
             log.flush()
 
     def do_GET(self) -> None:
