@@ -102,7 +102,7 @@ def test_invalid_lines_are_reported_with_their_number_and_do_not_stop_the_batch(
 
     again = finish(batch(sandbox, str(source), "--out", str(out)))
     assert again.returncode == 2
-    assert "4 already done" in again.stderr
+    assert "8 lines: 0 done now, 3 already done, 5 invalid (1 recorded by an earlier run), 0 failed" in again.stderr
     assert results(out) == lines  # nothing appended
     assert sandbox.runs_created == 3  # nothing sent
 

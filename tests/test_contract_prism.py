@@ -430,6 +430,7 @@ ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    413: APIStatusError,  # documented (PayloadTooLarge); the SDK has no class of its own for it
     422: UnprocessableEntityError,
     429: RateLimitError,
     500: InternalServerError,

@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         print(f"imagineo: error: {_EXTRA_HINT}", file=sys.stderr)
         return 2
-    from ._cli.ui import EXIT_INTERRUPTED, EXIT_USAGE, UI
+    from ._cli.ui import EXIT_API, EXIT_INTERRUPTED, EXIT_USAGE, UI
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -201,6 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug of ours: one line, not a traceback (IMAGINEO_LOG=debug shows it)
+        if os.environ.get("IMAGINEO_LOG", "").strip().lower() == "debug":
+            import traceback
+
+            traceback.print_exc()
+        ui.error(f"unexpected {type(exc).__name__}: {exc} (a bug in imagineo; IMAGINEO_LOG=debug shows where)")
+        return EXIT_API
     return status
 
 
@@ -221,7 +228,8 @@ def _generate(args: argparse.Namespace, ui: UI) -> int:
     from . import _models
     from ._cli.download import DownloadError, check_destination, download
     from ._cli.options import collect_fields
-    from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE, describe_api_error
+    from ._cli.text import printable
+    from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE, describe_api_error, print_result
     from ._client import ImagineoAIClient
     from ._exceptions import APIError, ImagineoError, ImagineoValidationError
 
@@ -261,7 +269,7 @@ def _generate(args: argparse.Namespace, ui: UI) -> int:
         return EXIT_API
     if result is None:
         if args.json:
-            print("null", flush=True)
+            print_result("null")
         ui.message("imagineo: the API accepted the run but returned no image (204 No Content)")
         if output is not None:
             ui.error(f"no image to save to {output}")
@@ -269,10 +277,10 @@ def _generate(args: argparse.Namespace, ui: UI) -> int:
         return EXIT_OK
     data = result.to_dict()
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
+        print_result(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         urls = data.get("image_urls") or [result.image_url]
-        print("\n".join(str(u) for u in urls), flush=True)
+        print_result("\n".join(printable(str(u), newlines=False) for u in urls))
     if output is not None:
         try:
             with ui.transfer(f"Saving {output.name}") as bar:

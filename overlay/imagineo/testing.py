@@ -16,7 +16,7 @@ beside imagineo, including those without the ``cli`` extra that the sandbox need
 
 The server (`imagineo.sandbox.SandboxServer`) requires the given API key (a missing or other key is a 401), and
 exposes ``url``, ``api_key``, ``runs_created``, ``stats()``, ``runs()``, ``reset()`` and ``set_faults(...)``.
-Requests can carry ``X-Sandbox-Fault`` (see `imagineo.sandbox`) through ``extra_headers``.
+Requests can carry ``X-Sandbox-Fault`` (see `imagineo.sandbox._faults`) through ``extra_headers``.
 """
 
 from __future__ import annotations

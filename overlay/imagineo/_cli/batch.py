@@ -9,7 +9,9 @@ so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where s
 * ``ok``: ``image_url`` (and ``image_urls`` when the run made several), ``run_id``, ``model_type``;
 * ``no_content``: the API answered 204 (accepted, nothing to return);
 * ``invalid``: the line's fields break the spec (the overlay's validation; nothing was sent): ``error``, ``errors``;
-* ``error``: the API refused the request for good (400, 404, 409, 422): ``error``, ``status_code``, ``request_id``.
+* ``error``: the API refused the request for good (400, 404, 409, 413, 422): ``error``, ``status_code``,
+  ``request_id``; or the SDK could not handle the line at all (it raised something else, a RecursionError say):
+  ``error`` and ``status_code: null``.
 
 Every line also carries the ``idempotency_key`` it was (or would have been) sent with.
 
@@ -30,8 +32,14 @@ it had failed (the line was fixed). Failures that may pass on a later attempt (c
 403, 408, 429, 5xx, a malformed answer, after the SDK's own retries) are reported on stderr and *not* written, so
 re-running the same command retries them, with the same keys.
 
+**Exactly the same body on resume.** Each request's body is journaled in ``RESULTS.requests`` before it is first
+sent, and a resumed key is sent with that body again, never one rebuilt by a newer SDK whose defaults changed
+(`imagineo._cli.results`). **One batch per RESULTS**: a batch locks RESULTS while it runs; a second one is refused.
+
 Lines that are not JSON objects, have no usable ``id`` or repeat an earlier line's id are reported on stderr with
-their line number and skipped; the batch goes on. Exit status: 0 when every line is done with status ok (or
+their line number and skipped; so is any line the SDK cannot process (nested too deep to parse, a lone surrogate):
+every line is handled inside its own boundary and the batch goes on. The summary counts each line once: done now,
+already done, invalid, failed; they add up to the lines read. Exit status: 0 when every line is done with status ok (or
 no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C.
 """
 
@@ -39,16 +47,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from .. import _models
 from .._client import AsyncImagineoAIClient
 from .._exceptions import APIError, APIStatusError, ImagineoValidationError
+from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
+from .text import printable
 from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
 
 if TYPE_CHECKING:
@@ -60,7 +71,7 @@ __all__ = ["BATCH_KEY_NAMESPACE", "FINAL_STATUSES", "idempotency_key", "run_batc
 BATCH_KEY_NAMESPACE = uuid.UUID("6f1d8a52-3c47-5e0b-9a1e-7b2c4d8e9f30")
 
 #: API statuses that will not change on a later attempt: written to RESULTS as final.
-FINAL_STATUSES = frozenset({400, 404, 409, 422})
+FINAL_STATUSES = frozenset({400, 404, 409, 413, 422})
 
 
 def canonical_json(value: object) -> str:
@@ -78,6 +89,7 @@ class Job:
     item_id: str | int
     fields: dict[str, Any]
     key: str
+    journaled: bytes | None = None  # the body this key was first sent with, by an earlier run
 
     @property
     def id_key(self) -> str:
@@ -86,68 +98,51 @@ class Job:
 
 @dataclass
 class Summary:
+    """Each line read is counted once, in one of: done now, already done, invalid, failed (or cut off by Ctrl-C)."""
+
     total: int = 0
-    skipped: int = 0
     ok: int = 0
+    already_done: int = 0
     invalid: int = 0
+    invalid_before: int = 0  # of `invalid`: recorded so by an earlier run
     final_errors: int = 0
+    errors_before: int = 0  # of `final_errors`: recorded so by an earlier run
     retryable: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def failed(self) -> int:
+        return self.final_errors + self.retryable
 
-class ResultLog:
-    """RESULTS.jsonl: read the done ids, then append one fsynced line per finished input."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd = -1
-
-    def load(self) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """(id -> last record, warnings); cuts off a trailing half-written line."""
-        done: dict[str, dict[str, Any]] = {}
-        warnings: list[str] = []
-        if not self.path.exists():
-            return done, warnings
-        data = self.path.read_bytes()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            warnings.append(f"{self.path}: removed a half-written last line (the previous run was interrupted)")
-            with self.path.open("r+b") as fh:
-                fh.truncate(end)
-                fh.flush()
-                os.fsync(fh.fileno())
-            data = data[:end]
-        for number, raw in enumerate(data.splitlines(), 1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                warnings.append(f"{self.path} line {number}: not JSON; ignored")
-                continue
-            if isinstance(record, dict) and "id" in record:
-                done[json.dumps(record["id"])] = record
-        return done, warnings
-
-    def open(self) -> None:
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-
-    def append(self, record: Mapping[str, Any]) -> None:
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+    def line(self, out_path: Path) -> str:
+        invalid = f"{self.invalid} invalid" + (
+            f" ({self.invalid_before} recorded by an earlier run)" if self.invalid_before else ""
+        )
+        notes = []
+        if self.errors_before:
+            notes.append(f"{self.errors_before} recorded by an earlier run")
+        if self.retryable:
+            notes.append(f"{self.retryable} not recorded: re-run to retry")
+        failed = f"{self.failed} failed" + (f" ({'; '.join(notes)})" if notes else "")
+        return (
+            f"imagineo: batch: {self.total} lines: {self.ok} done now, {self.already_done} already done, "
+            f"{invalid}, {failed}; results in {out_path}"
+        )
 
 
-def read_jobs(path: Path, done: Mapping[str, Mapping[str, Any]], ui: UI, log: ResultLog, summary: Summary) -> list[Job]:
-    """The lines still to run. Invalid lines are reported; lines failing validation are recorded as invalid."""
+def read_jobs(
+    path: Path,
+    done: Mapping[str, Mapping[str, Any]],
+    ui: UI,
+    log: ResultLog,
+    summary: Summary,
+    journal: RequestJournal | None = None,
+) -> list[Job]:
+    """The lines still to run. Invalid lines are reported; lines failing validation are recorded as invalid.
+
+    Each line is handled inside its own boundary: whatever one line makes the SDK raise (RecursionError included)
+    is that line's problem, reported with its number, and the next line is read.
+    """
     jobs: list[Job] = []
     first_line: dict[str, int] = {}
     with path.open("rb") as fh:
@@ -156,57 +151,92 @@ def read_jobs(path: Path, done: Mapping[str, Mapping[str, Any]], ui: UI, log: Re
                 continue
             summary.total += 1
             try:
-                raw = raw_bytes.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                problem, job = f"not UTF-8 ({exc.reason} at byte {exc.start})", None
-            else:
-                problem, job = _parse_line(number, raw)
-            if job is not None and job.id_key in first_line:
-                problem, job = f"duplicate id {job.item_id!r} (first on line {first_line[job.id_key]})", None
-            if job is None:
+                job = _read_line(path, number, raw_bytes, first_line, done, ui, log, summary, journal)
+            except Exception as exc:  # the per-line boundary: nothing a line holds stops the batch
                 summary.invalid += 1
-                ui.error(f"{path} line {number}: {problem}; skipped")
+                ui.error(f"{path} line {number}: could not be processed ({_exception_text(exc)}); skipped")
                 continue
-            first_line[job.id_key] = number
-            previous = done.get(job.id_key)
-            if previous is not None:
-                status = previous.get("status")
-                changed = previous.get("idempotency_key") not in (None, job.key)
-                if not changed or status in ("ok", "no_content"):
-                    summary.skipped += 1
-                    if status == "invalid":
-                        summary.invalid += 1
-                    elif status == "error":
-                        summary.final_errors += 1
-                    if changed:
-                        summary.warnings.append(
-                            f"{path} line {number}: id {job.item_id!r} is already done but its input has changed "
-                            "since; skipped (give it a new id to generate it again)"
-                        )
-                    continue
-            try:
-                _models.prepare(job.fields)
-            except ImagineoValidationError as exc:
-                summary.invalid += 1
-                ui.error(f"{path} line {number} (id {job.item_id!r}): {exc}")
-                log.append(
-                    {
-                        "id": job.item_id,
-                        "line": number,
-                        "status": "invalid",
-                        "error": str(exc),
-                        "errors": [dict(e) for e in exc.errors],
-                        "idempotency_key": job.key,
-                    }
-                )
-                continue
-            jobs.append(job)
+            if job is not None:
+                jobs.append(job)
     return jobs
+
+
+def _read_line(
+    path: Path,
+    number: int,
+    raw_bytes: bytes,
+    first_line: dict[str, int],
+    done: Mapping[str, Mapping[str, Any]],
+    ui: UI,
+    log: ResultLog,
+    summary: Summary,
+    journal: RequestJournal | None,
+) -> Job | None:
+    """One input line: the job to run, or None (reported, counted, and recorded when it has an id)."""
+    try:
+        raw = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem, job = f"not UTF-8 ({exc.reason} at byte {exc.start})", None
+    else:
+        problem, job = _parse_line(number, raw)
+    if job is not None and job.id_key in first_line:
+        problem, job = f"duplicate id {job.item_id!r} (first on line {first_line[job.id_key]})", None
+    if job is None:
+        summary.invalid += 1
+        ui.error(f"{path} line {number}: {problem}; skipped")
+        return None
+    first_line[job.id_key] = number
+    previous = done.get(job.id_key)
+    if previous is not None:
+        status = previous.get("status")
+        changed = previous.get("idempotency_key") not in (None, job.key)
+        if not changed or status in ("ok", "no_content"):
+            if status == "invalid":
+                summary.invalid += 1
+                summary.invalid_before += 1
+            elif status == "error":
+                summary.final_errors += 1
+                summary.errors_before += 1
+            else:
+                summary.already_done += 1
+            if changed:
+                summary.warnings.append(
+                    f"{path} line {number}: id {job.item_id!r} is already done but its input has changed "
+                    "since; skipped (give it a new id to generate it again)"
+                )
+            return None
+    job.journaled = journal.body(job.key) if journal is not None else None
+    if job.journaled is not None:
+        return job  # sent before, when it was valid: it is resent as it was, not judged by this SDK's rules
+    try:
+        _models.prepare(job.fields)
+    except ImagineoValidationError as exc:
+        summary.invalid += 1
+        ui.error(f"{path} line {number} (id {job.item_id!r}): {exc}")
+        log.append(
+            {
+                "id": job.item_id,
+                "line": number,
+                "status": "invalid",
+                "error": str(exc),
+                "errors": [dict(e) for e in exc.errors],
+                "idempotency_key": job.key,
+            }
+        )
+        return None
+    return job
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def _parse_line(number: int, raw: str) -> tuple[str, Job | None]:
     try:
         obj = json.loads(raw)
+    except RecursionError:
+        return "nested too deeply to parse", None
     except ValueError as exc:
         return f"not JSON ({exc})", None
     if not isinstance(obj, dict):
@@ -218,6 +248,11 @@ def _parse_line(number: int, raw: str) -> tuple[str, Job | None]:
         return f"id must be a non-empty string or an integer, got {item_id!r}", None
     try:
         key = idempotency_key(item_id, obj)
+    except UnicodeEncodeError as exc:  # "\ud800": valid JSON syntax, but not Unicode text
+        bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+        return f"holds a lone surrogate ({bad}), which is not Unicode text and cannot be sent", None
+    except RecursionError:
+        return "nested too deeply to send", None
     except ValueError as exc:  # NaN or Infinity in the line
         return f"cannot be sent as JSON ({exc})", None
     return "", Job(number, item_id, obj, key)
@@ -231,12 +266,15 @@ async def _run_jobs(
 
         def tick() -> None:
             if progress is not None:
-                status = f"ok {summary.ok}  failed {summary.final_errors + summary.retryable}"
+                status = f"ok {summary.ok}  failed {summary.failed}"
                 progress.update(progress.task_ids[0], advance=1, status=status)
 
         async def worker() -> None:
             for job in pending:  # one shared iterator: each job is taken by exactly one worker
-                await _run_one(job, client, log, ui, summary, progress)
+                try:
+                    await _run_one(job, client, log, ui, summary, progress)
+                except Exception as exc:  # the per-line boundary: record it as this line's error, go on
+                    _unexpected(job, exc, log, ui, summary, progress)
                 tick()
 
         async with asyncio.TaskGroup() as group:
@@ -248,8 +286,11 @@ async def _run_one(
     job: Job, client: AsyncImagineoAIClient, log: ResultLog, ui: UI, summary: Summary, progress: Progress | None
 ) -> None:
     base: dict[str, Any] = {"id": job.item_id, "line": job.line}
+    # A journaled line is sent with its journaled body (JournalTransport swaps it in); its fields are given to the
+    # SDK too, so that the SDK's checks see the body that will be sent.
+    fields = json.loads(job.journaled) if job.journaled is not None else job.fields
     try:
-        result = await client.images.generate(job.fields, idempotency_key=job.key)
+        result = await client.images.generate(fields, idempotency_key=job.key)
     except APIStatusError as exc:
         if exc.status_code not in FINAL_STATUSES:
             _retryable(job, exc, ui, summary, progress)
@@ -271,9 +312,9 @@ async def _run_one(
     except APIError as exc:
         _retryable(job, exc, ui, summary, progress)
         return
-    summary.ok += 1
     if result is None:
         log.append({**base, "status": "no_content", "image_url": None, "idempotency_key": job.key})
+        summary.ok += 1
         return
     output = result.to_dict()
     record = {**base, "status": "ok", "image_url": output.get("image_url")}
@@ -281,7 +322,32 @@ async def _run_one(
         if name in output:
             record[name] = output[name]
     record["idempotency_key"] = job.key
-    log.append(record)
+    log.append(record)  # the server's text as it came, lone surrogates kept as JSON escapes
+    summary.ok += 1
+
+
+def _unexpected(job: Job, exc: Exception, log: ResultLog, ui: UI, summary: Summary, progress: Progress | None) -> None:
+    """The SDK raised something that is not an API error for this line: the line's final error."""
+    if isinstance(exc, OSError):  # the journal or RESULTS could not be written: nothing final about the line
+        summary.retryable += 1
+        ui.error(
+            f"line {job.line} (id {job.item_id!r}): {_exception_text(exc)} (not recorded: re-run to retry it)",
+            progress=progress,
+        )
+        return
+    message = f"the SDK could not process this line: {_exception_text(exc)}"
+    summary.final_errors += 1
+    ui.error(f"line {job.line} (id {job.item_id!r}): {message}", progress=progress)
+    log.append(
+        {
+            "id": job.item_id,
+            "line": job.line,
+            "status": "error",
+            "error": printable(message, newlines=False),
+            "status_code": None,
+            "idempotency_key": job.key,
+        }
+    )
 
 
 def _retryable(job: Job, exc: APIError, ui: UI, summary: Summary, progress: Progress | None) -> None:
@@ -315,40 +381,57 @@ def run_batch(
         ui.error(f"--out {out_path}: is a directory; give a file name")
         return EXIT_USAGE
     log = ResultLog(out_path)
-    summary = Summary()
-    done, warnings = log.load()
-    for warning in warnings:
-        ui.message(f"imagineo: warning: {warning}")
-    client = AsyncImagineoAIClient(**client_options)  # raises ImagineoError for a missing URL or key
-    log.open()
+    journal = RequestJournal(out_path)
+    http = httpx.AsyncClient(transport=JournalTransport(journal))
+    client = AsyncImagineoAIClient(**client_options, http_client=http)  # ImagineoError for a missing URL or key
     try:
-        jobs = read_jobs(input_path, done, ui, log, summary)
+        log.open()
+    except ResultsLockedError:
+        ui.error(
+            f"--out {out_path} is in use by another imagineo batch (it holds the lock on the file); wait for it to "
+            "finish, or give another --out. Nothing was read or sent."
+        )
+        return EXIT_USAGE
+    except OSError as exc:
+        ui.error(f"--out {out_path}: cannot open it for writing: {exc.strerror or exc}")
+        return EXIT_USAGE
+    summary = Summary()
+    try:
+        done, warnings = log.load()
+        try:
+            warnings += journal.open()
+        except OSError as exc:
+            ui.error(f"{journal.path}: cannot open the request journal: {exc.strerror or exc}")
+            return EXIT_USAGE
+        for warning in warnings:
+            ui.message(f"imagineo: warning: {warning}")
+        jobs = read_jobs(input_path, done, ui, log, summary, journal)
         for warning in summary.warnings:
             ui.message(f"imagineo: warning: {warning}")
-        if jobs:
+        for job in jobs:
+            journal.expect(job.key, job.item_id)
 
-            async def main() -> None:
-                async with client:
-                    await _run_jobs(jobs, client, concurrency, log, ui, summary)
+        async def main() -> None:
+            async with client:
+                try:
+                    if jobs:
+                        await _run_jobs(jobs, client, concurrency, log, ui, summary)
+                finally:
+                    await http.aclose()
 
-            try:
-                asyncio.run(main())
-            except KeyboardInterrupt:
-                ui.message(
-                    f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
-                    "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
-                )
-                raise
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            ui.message(
+                f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
+                "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
+            )
+            raise
     finally:
+        journal.close()
         log.close()
-    failed = summary.final_errors + summary.retryable
-    ui.message(
-        f"imagineo: batch: {summary.total} lines: {summary.ok} done now, {summary.skipped} already done, "
-        f"{summary.invalid} invalid, {failed} failed"
-        + (f" ({summary.retryable} not recorded: re-run to retry)" if summary.retryable else "")
-        + f"; results in {out_path}"
-    )
-    if failed:
+    ui.message(summary.line(out_path))
+    if summary.failed:
         return EXIT_API
     if summary.invalid:
         return EXIT_USAGE

@@ -50,7 +50,10 @@ def download(
     on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """Save `url` to `dest` atomically; returns the number of bytes. Raises DownloadError."""
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        raise DownloadError(f"cannot download {url!r}: not a valid URL") from None
     if parsed.scheme not in ("http", "https"):
         raise DownloadError(f"cannot download {url!r}: not an http(s) URL")
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")

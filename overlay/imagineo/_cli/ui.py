@@ -1,7 +1,9 @@
 """What the command shows: results on stdout, messages on stderr, and rich widgets only on a terminal.
 
 stdout carries only the result (image URLs, JSON, the models table), so it can be piped. Messages and errors go to
-stderr as plain lines (``imagineo: error: ...``). The spinner (with elapsed time) and the progress bars are drawn on
+stderr as plain lines (``imagineo: error: ...``). Everything printed, on either stream, goes through
+`imagineo._cli.text.printable` first: server text (error messages, an ``image_url``) never reaches the terminal
+with its control sequences. The spinner (with elapsed time) and the progress bars are drawn on
 stderr when stderr is a terminal, and not at all otherwise: piped output has nothing extra in it.
 """
 
@@ -19,17 +21,23 @@ from .._exceptions import (
     APIStatusError,
     APITimeoutError,
 )
+from .text import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-__all__ = ["EXIT_API", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UI", "describe_api_error"]
+__all__ = ["EXIT_API", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UI", "describe_api_error", "print_result"]
 
 EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+def print_result(text: str) -> None:
+    """One result on stdout (a URL, JSON), escaped as `printable` says."""
+    print(printable(text), flush=True)
 
 
 class UI:
@@ -42,7 +50,8 @@ class UI:
         self.interactive = self.err.is_terminal
 
     def message(self, text: str, *, progress: Progress | None = None) -> None:
-        """One line on stderr (above the live progress bar, when there is one)."""
+        """One line on stderr (above the live progress bar, when there is one), escaped as `printable` says."""
+        text = printable(text)
         if progress is not None and self.interactive:
             progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
@@ -131,23 +140,28 @@ def describe_api_error(exc: APIError) -> str:
         detail = ""
         lines: list[str] = []
         if isinstance(body, dict):
-            detail = str(body.get("error") or body.get("message") or "")
+            detail = _one_line(body.get("error") or body.get("message") or "")
             code = body.get("code")
             if code:
-                detail += f" [{code}]"
+                detail += f" [{_one_line(code)}]"
             details = body.get("details")
             for item in details if isinstance(details, list) else []:
                 if isinstance(item, dict):
-                    lines.append(f"  - {item.get('field')}: {item.get('message')}")
+                    lines.append(f"  - {_one_line(item.get('field'))}: {_one_line(item.get('message'))}")
         elif isinstance(body, str):
-            detail = body.strip()[:200]
+            detail = _one_line(body.strip()[:200])
         text = f"the API answered {exc.status_code}" + (f": {detail}" if detail else "")
         text += f" (request id: {exc.request_id or 'none'})"
         return "\n".join([text, *lines])
     if isinstance(exc, APIResponseValidationError):
-        return f"{exc.message} (status {exc.status_code}, request id: {exc.request_id or 'none'})"
+        return f"{_one_line(exc.message)} (status {exc.status_code}, request id: {exc.request_id or 'none'})"
     if isinstance(exc, APITimeoutError):
         return "timed out waiting for the API, after all retries (no status; raise --timeout for slow models)"
     if isinstance(exc, APIConnectionError):
-        return f"could not reach the API, after all retries (no status): {exc.message}"
-    return exc.message
+        return f"could not reach the API, after all retries (no status): {_one_line(exc.message)}"
+    return _one_line(exc.message)
+
+
+def _one_line(value: object) -> str:
+    """Server text inside one of our lines: its newlines are escaped too, so it cannot start a line of its own."""
+    return printable(str(value), newlines=False)

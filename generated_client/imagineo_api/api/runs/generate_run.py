@@ -137,6 +137,11 @@ def _parse_response(
             return None
         return response_409
 
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 422:
         try:
             _body = response.json()

@@ -1,0 +1,42 @@
+"""An offline ImagineoAI server driven by the spec: ``imagineo sandbox`` and `imagineo.testing`.
+
+It implements ``POST /api/v1/runs/generate`` from openapi/imagineo.yaml, the same file the SDK is generated from,
+shipped inside the package (the wheel force-includes it as ``imagineo/_spec/imagineo.yaml``; an editable install
+reads ``openapi/imagineo.yaml`` from the checkout). It needs the ``cli`` extra (jsonschema, pyyaml); the core
+library does not import this package. The user's guide is docs/cli-and-sandbox.md.
+
+Where things are (one job per module):
+
+==================  ===========================================================================================
+`._server`          `SandboxServer`: what a request means, in order (auth, body, faults, idempotency, the run),
+                    the counters (``runs_created``, ``stats()``), ``runs()``, ``reset()`` and the admin endpoints
+`._validation`      the spec: where it is (`spec_path`), loading it, and the 400/422 checks of a request body
+`._faults`          ``X-Sandbox-Fault`` and the session faults (``fail_first``, ``fail_each``, ``latency``...)
+`._store`           the idempotency store: Idempotency-Key -> run, replays, 409 on another body
+`._images`          the PNGs served at ``/images/<digest>-<W>x<H>.png`` and the URLs a run answers with
+`._http`            the HTTP server: reading request bodies (framing, size limit), writing answers, ``Error`` bodies
+`._serve`           ``imagineo sandbox``: run in the foreground, announce the address
+==================  ===========================================================================================
+
+**Run counting**: ``runs_created`` (attribute, and ``GET /_sandbox/stats`` as JSON with the other counters) counts
+runs created: idempotent replays, 4xx refusals and 422s do not count, so a test can prove that the retries of one
+call (which carry one Idempotency-Key) created one run. ``GET /_sandbox/runs`` (``runs()``) lists them with each
+request body; ``POST /_sandbox/reset`` forgets runs, keys and counters.
+
+It binds to 127.0.0.1 by default and says so on start; every answer carries an ``x-request-id``.
+"""
+
+from ._faults import FAULT_HEADER
+from ._faults import REFUSE_STATUSES_WITH_RETRY_AFTER as REFUSE_STATUSES_WITH_RETRY_AFTER
+from ._http import MAX_BODY as MAX_BODY
+from ._images import DEFAULT_SIZE as DEFAULT_SIZE
+from ._images import MAX_IMAGE_SIDE as MAX_IMAGE_SIDE
+from ._images import render_png
+from ._serve import DEFAULT_PORT, serve
+from ._server import DEFAULT_HOST as DEFAULT_HOST
+from ._server import REPLAY_HEADER as REPLAY_HEADER
+from ._server import SandboxServer
+from ._validation import spec_path
+
+# The other constants (DEFAULT_HOST, MAX_BODY, ...) are importable from here too, as before the split.
+__all__ = ["DEFAULT_PORT", "FAULT_HEADER", "SandboxServer", "render_png", "serve", "spec_path"]
