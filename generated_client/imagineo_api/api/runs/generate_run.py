@@ -138,8 +138,14 @@ def _parse_response(
         return response_409
 
     if response.status_code == 413:
-        response_413 = Error.from_dict(response.json())
+        try:
+            _body = response.json()
+            if not isinstance(_body, dict):
+                raise TypeError("body: Input should be an object")
+            response_413 = Error.from_dict(_body)
 
+        except errors.PARSE_ERRORS:
+            return None
         return response_413
 
     if response.status_code == 422:
