@@ -579,6 +579,11 @@ BREAKING: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, 
     ),
 }
 
+def _next_minor(version: str) -> str:
+    major, minor, _ = (int(part) for part in version.split("."))
+    return f"{major}.{minor + 1}.0"
+
+
 COMPATIBLE: dict[str, Callable[[dict[str, Any]], None]] = {
     "new optional field": lambda d: schemas(d)["FluxDevInput"]["properties"].update(
         negative_prompt={"type": "string", "description": "What to avoid in the image."}
@@ -595,12 +600,12 @@ COMPATIBLE: dict[str, Callable[[dict[str, Any]], None]] = {
     ),
     "new response field": lambda d: schemas(d)["GenerateImageOutput"]["properties"].update(seed={"type": "integer"}),
     "new error status": lambda d: operation(d)["responses"].update(
-        {"413": {"$ref": "#/components/responses/Conflict"}}
+        {"418": {"$ref": "#/components/responses/Conflict"}}
     ),
     "changed request example": lambda d: operation(d)["requestBody"]["content"]["application/json"]["examples"][
         "flux-dev"
     ]["value"].update(width=1024),
-    "version bump": lambda d: d["info"].update(version="1.1.0"),
+    "version bump": lambda d: d["info"].update(version=_next_minor(d["info"]["version"])),
     # The server promising less is fine for clients; api-smart-diff's components/ diff calls it breaking (it judges
     # component schemas by request rules), which is why the guard reads only the operation-level diffs.
     "narrowed response field": lambda d: schemas(d)["GenerateImageOutput"]["properties"]["run_id"].update(maxLength=64),

@@ -96,6 +96,7 @@ def _connection_options() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     from ._cli.options import add_field_options, field_options
+    from ._models import DEFAULT_MODEL_TYPE
 
     parser = argparse.ArgumentParser(
         prog="imagineo",
@@ -115,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("prompt", metavar="PROMPT", help="the text prompt")
     gen.add_argument(
-        "--model", "--model-type", dest="model", metavar="TYPE", help="the model type (default: flux-dev; see models)"
+        "--model",
+        "--model-type",
+        dest="model",
+        metavar="TYPE",
+        help=f"the model type (default: {DEFAULT_MODEL_TYPE}; see models)",
     )
     gen.add_argument("-o", "--output", metavar="FILE", help="download the image to FILE (atomically)")
     gen.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the URL")
