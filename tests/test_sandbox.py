@@ -30,6 +30,8 @@ from imagineo.testing import sandbox_server
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests import spec_cases as sc
+
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = "/api/v1/runs/generate"
 
@@ -99,7 +101,7 @@ def test_every_named_example_is_answered_with_a_spec_valid_output_and_a_served_p
 ) -> None:
     output = spec_validator(spec, "GenerateImageOutput")
     examples = spec_examples(spec)
-    assert {e["model_type"] for e in examples.values()} == set(_models.MODEL_TYPES)
+    assert {e["model_type"] for e in examples.values()} == set(_models.MODEL_TYPES)  # one example per model type
     for name, body in examples.items():
         response = post(server, body)
         assert response.status_code == 200, (name, response.text)
@@ -117,19 +119,27 @@ def test_every_named_example_is_answered_with_a_spec_valid_output_and_a_served_p
     assert [run["body"] for run in server.runs()] == list(examples.values())
 
 
-@pytest.mark.parametrize(
-    ("fields", "size"),
-    [
-        ({"model_type": "google-imagen4", "aspect_ratio": "16:9"}, (1024, 576)),
-        ({"model_type": "google-imagen4", "aspect_ratio": "9:16"}, (576, 1024)),
-        ({"model_type": "flux-kontext-max", "aspect_ratio": "21:9"}, (1024, 439)),
-        ({"model_type": "nanobanana"}, (1024, 1024)),
-        ({"model_type": "flux-dev", "width": 200}, (200, 200)),
-        ({"model_type": "openai", "width": 320, "height": 96}, (320, 96)),
-    ],
-)
+def _size_cases() -> list[tuple[dict[str, Any], tuple[int, int]]]:
+    """(fields, expected PNG size), from the spec: each ratio of an `aspect_ratio` enum (the long side 1024), and
+    `width` alone (a square) or with `height`, for the model types that take them."""
+    cases: list[tuple[dict[str, Any], tuple[int, int]]] = []
+    for model_type, variant in sc.VARIANTS.items():
+        props, base = variant["properties"], sc.minimal_body(model_type)
+        for ratio in props.get("aspect_ratio", {}).get("enum", [])[:3]:
+            w, h = (int(x) for x in ratio.split(":"))
+            size = (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
+            cases.append(({**base, "aspect_ratio": ratio}, size))
+        if "width" in props and "height" in props:
+            lo = props["width"].get("minimum", 64)
+            if "height" not in variant["required"]:
+                cases.append(({**base, "width": lo + 136}, (lo + 136, lo + 136)))
+            cases.append(({**base, "width": lo + 256, "height": lo + 32}, (lo + 256, lo + 32)))
+    return cases
+
+
+@pytest.mark.parametrize(("fields", "size"), _size_cases())
 def test_image_size_follows_the_request(server: SandboxServer, fields: dict[str, Any], size: tuple[int, int]) -> None:
-    data = post(server, {"prompt": "p", **fields}).json()
+    data = post(server, fields).json()
     assert png_size(HTTP.get(data["image_url"]).content) == size
 
 
@@ -147,51 +157,64 @@ def test_same_request_gives_the_same_image_bytes_and_another_prompt_another_imag
 
 
 def test_batch_size_lists_every_image(server: SandboxServer, spec: dict[str, Any]) -> None:
-    body = {**spec_examples(spec)["wan-image-2.2"], "batch_size": 3}
+    model_type = next(m for m, v in sc.VARIANTS.items() if "batch_size" in v["properties"])
+    body = {**sc.EXAMPLE_FOR[model_type], "batch_size": 3}
     data = post(server, body).json()
     assert len(data["image_urls"]) == len(set(data["image_urls"])) == 3
     assert data["image_url"] == data["image_urls"][0]
     for url in data["image_urls"]:
-        assert png_size(HTTP.get(url).content) == (1200, 1500)
+        assert png_size(HTTP.get(url).content) == (body.get("width", 1024), body.get("height", 1024))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Errors: 422 naming the field, 400, 401, 404
 
 
-@pytest.mark.parametrize(
-    ("body", "fields"),
-    [
-        ({"prompt": "p", "model_type": "flux-dev", "width": 10}, {"width"}),
-        ({"prompt": "", "model_type": "flux-dev", "widht": 512}, {"prompt", "widht"}),
-        ({"prompt": "p", "model_type": "flux-dev", "width": "512"}, {"width"}),
-        ({"prompt": "p", "model_type": "flux-dev", "width": 512.5}, {"width"}),
-        ({"prompt": "p"}, {"model_type"}),
-        ({"prompt": "p", "model_type": "dall-e"}, {"model_type"}),
-        ({"prompt": "p", "model_type": "google-imagen4", "aspect_ratio": "21:9"}, {"aspect_ratio"}),
-        ({"prompt": "p", "model_type": "wan-image-2.1", "width": 512}, {"model_id", "height"}),
-        (
-            {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://a.example/x.png", "x"]},
-            {"image_urls.1"},
-        ),
-        (
-            {"prompt": "p", "model_type": "flux-kontext-multi", "image_urls": ["https://a.example/x.png"]},
-            {"image_urls"},
-        ),
-        ({"prompt": "p", "model_type": "openai", "seed": 1}, {"seed"}),
-        # format: uri is checked too (the pattern alone lets a second '#' or a bad %-escape through)
-        (
-            {"prompt": "p", "model_type": "nanobanana", "reference_image_url": "https://a.example/x%zz"},
-            {"reference_image_url"},
-        ),
-        # a final "$" means the very end, as in Prism and the SDK (Python's would also match before a newline)
-        (
-            {"prompt": "p", "model_type": "nanobanana", "reference_image_url": "https://a.example/x.png\n"},
-            {"reference_image_url"},
-        ),
-        ([1, 2], {"body"}),
-    ],
-)
+def _invalid_bodies() -> list[Any]:
+    """(body, fields the 422 must name), from the spec: a required field missing, a bound exceeded, a wrong type,
+    a bad enum value, a foreign field, per model type; plus the JSON-Schema subtleties the sandbox must share with
+    Prism and the SDK (format: uri beyond the pattern; a final $ is the very end)."""
+    cases: list[Any] = [pytest.param({"prompt": "p"}, {sc.TAG_FIELD}, id="no-model-type")]
+    cases.append(pytest.param({"prompt": "p", sc.TAG_FIELD: "dall-e"}, {sc.TAG_FIELD}, id="unknown-model-type"))
+    cases.append(pytest.param([1, 2], {"body"}, id="not-an-object"))
+    every_field = {n for v in sc.VARIANTS.values() for n in v["properties"]}
+    for model_type, variant in sc.VARIANTS.items():
+        base, props = sc.full_body(model_type), variant["properties"]
+        for name in variant["required"]:
+            if name != sc.TAG_FIELD:
+                body = {k: v for k, v in base.items() if k != name}
+                cases.append(pytest.param(body, {name}, id=f"{model_type}-missing-{name}"))
+        for name, prop in props.items():
+            if name == sc.TAG_FIELD:
+                continue
+            if "maximum" in prop:
+                cases.append(pytest.param({**base, name: prop["maximum"] + 1}, {name}, id=f"{model_type}-{name}-max"))
+            if prop.get("type") == "integer":
+                for bad in ("512", 512.5):
+                    cases.append(pytest.param({**base, name: bad}, {name}, id=f"{model_type}-{name}-{bad!r}"))
+            if "enum" in prop:
+                cases.append(pytest.param({**base, name: "0:0"}, {name}, id=f"{model_type}-{name}-enum"))
+            if prop.get("type") == "array" and prop.get("items", {}).get("format") == "uri":
+                items = [*base[name][:-1], "x"]
+                cases.append(
+                    pytest.param({**base, name: items}, {f"{name}.{len(items) - 1}"}, id=f"{model_type}-{name}-item")
+                )
+            if "minItems" in prop:
+                few = base[name][: prop["minItems"] - 1]
+                cases.append(pytest.param({**base, name: few}, {name}, id=f"{model_type}-{name}-few"))
+            if prop.get("format") == "uri" and prop.get("type") == "string":
+                for label, url in (("bad-percent", "https://a.example/x%zz"), ("newline", "https://a.example/x.png\n")):
+                    cases.append(pytest.param({**base, name: url}, {name}, id=f"{model_type}-{name}-{label}"))
+        foreign = sorted(every_field - set(props))
+        if foreign:
+            owner = next(m for m in sc.VARIANTS if foreign[0] in sc.VARIANTS[m]["properties"])
+            value = sc.full_body(owner)[foreign[0]]
+            cases.append(pytest.param({**base, foreign[0]: value}, {foreign[0]}, id=f"{model_type}-foreign"))
+        cases.append(pytest.param({**base, "prompt": "", "widht": 512}, {"prompt", "widht"}, id=f"{model_type}-two"))
+    return cases
+
+
+@pytest.mark.parametrize(("body", "fields"), _invalid_bodies())
 def test_422_names_each_field_at_fault(
     server: SandboxServer, spec: dict[str, Any], body: object, fields: set[str]
 ) -> None:
