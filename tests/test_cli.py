@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imagineo import _models
-from imagineo._cli.download import DownloadError, download
+from imagineo import DownloadError, GenerateImageOutput, _models
 from imagineo._cli.options import field_options, option_flag, parse_value
+from imagineo._download import download
 from imagineo.cli import main
 from imagineo.testing import Sandbox, sandbox_server
 
@@ -204,7 +204,6 @@ def _bad_input() -> dict[str, list[str]]:
         {**sc.minimal_body(mt), name: urls}
     )
     cases["expected 'NAME: VALUE'"] = ["--header", "no-colon"]
-    cases["is a directory"] = ["--output", "."]
     return cases
 
 
@@ -395,8 +394,9 @@ def test_a_failed_download_leaves_no_partial_file(tmp_path: Path) -> None:
     dest = tmp_path / "image.png"
     dest.write_bytes(b"previous")
     server = _TruncatingServer()
+    result = GenerateImageOutput(image_url=server.url)
     with pytest.raises(DownloadError):
-        download(server.url, dest)
+        download(result, dest)
     server.sock.close()
     assert dest.read_bytes() == b"previous"  # untouched
     assert [p.name for p in tmp_path.iterdir()] == ["image.png"]  # the temporary file is gone

@@ -24,6 +24,7 @@ from ._client import (
     AsyncImagineoAIClient,
     ImagineoAIClient,
 )
+from ._download import DEFAULT_MAX_IMAGE_BYTES
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -34,6 +35,7 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    DownloadError,
     FieldError,
     ImagineoError,
     ImagineoValidationError,
@@ -60,6 +62,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_IMAGE_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MODEL_TYPE",
@@ -76,6 +79,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DownloadError",
     "FieldError",
     "GenerateImageOutput",
     "ImagineoAIClient",

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias
 import httpx
 from imagineo_api import catalog
 
-from . import _transport
+from . import _download, _transport
 from ._checks import (
     _check_attempt_timeout,
     _check_extra_body,
@@ -52,6 +52,8 @@ from ._exceptions import APIResponseValidationError, ImagineoError, status_error
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from imagineo_api.errors import ResponseValidationError
     from imagineo_api.models import GenerateImageOutput
 
@@ -505,6 +507,27 @@ class Images:
     if not TYPE_CHECKING:
         generate = _generate
 
+    def download(
+        self,
+        result: GenerateImageOutput | None,
+        dest: str | os.PathLike[str],
+        *,
+        max_bytes: int = _download.DEFAULT_MAX_IMAGE_BYTES,
+        progress: _download.Progress | None = None,
+        timeout: float | httpx.Timeout | None = _download.DEFAULT_DOWNLOAD_TIMEOUT,
+        attempt_timeout: float | None = _download.DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+    ) -> list[Path]:
+        """Save every image of `result` to disk, atomically; returns the paths written, in the result's order.
+
+        One image is saved as `dest`; several as ``<stem>-1<suffix>``, ``<stem>-2<suffix>``... beside it (in it
+        when `dest` is a directory). Fetched without the API key; `max_bytes` caps each image (default 64 MiB);
+        ``progress(index, bytes_done, bytes_total)`` is called as bytes arrive. Raises DownloadError, and no file is
+        left half written. The details: `imagineo._download`.
+        """
+        return _download.download(
+            result, dest, max_bytes=max_bytes, progress=progress, timeout=timeout, attempt_timeout=attempt_timeout
+        )
+
 
 class AsyncImages:
     """``client.images`` of the async client."""
@@ -537,3 +560,18 @@ class AsyncImages:
 
     if not TYPE_CHECKING:
         generate = _generate
+
+    async def download(
+        self,
+        result: GenerateImageOutput | None,
+        dest: str | os.PathLike[str],
+        *,
+        max_bytes: int = _download.DEFAULT_MAX_IMAGE_BYTES,
+        progress: _download.Progress | None = None,
+        timeout: float | httpx.Timeout | None = _download.DEFAULT_DOWNLOAD_TIMEOUT,
+        attempt_timeout: float | None = _download.DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+    ) -> list[Path]:
+        """The async twin of `Images.download`."""
+        return await _download.download_async(
+            result, dest, max_bytes=max_bytes, progress=progress, timeout=timeout, attempt_timeout=attempt_timeout
+        )

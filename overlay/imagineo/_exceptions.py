@@ -2,6 +2,7 @@
 
     ImagineoError
     ├── ImagineoValidationError (also a ValueError)   bad input, raised before anything is sent
+    ├── DownloadError                                  an image of a result could not be saved (images.download)
     └── APIError
         ├── APIConnectionError                         the request never got an HTTP answer
         │   └── APITimeoutError
@@ -36,6 +37,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DownloadError",
     "FieldError",
     "ImagineoError",
     "ImagineoValidationError",
@@ -186,6 +188,22 @@ class ImagineoValidationError(ImagineoError, ValueError):
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         lines = "\n".join(f"  - {e.field}: {e.message}" for e in errors)
         super().__init__(f"Invalid input{where} ({count}); nothing was sent:\n{lines}")
+
+
+class DownloadError(ImagineoError):
+    """An image of a result could not be saved (``client.images.download``); no file of the call was left half
+    written. The message says why and names the image by its URL without the query string (signed URLs carry
+    their signature there); ``url`` is the whole URL, ``index`` its position in the result (0-based, None when the
+    failure is not one image's), ``status_code`` the image host's HTTP status when it answered with an error."""
+
+    def __init__(
+        self, message: str, *, url: str | None = None, index: int | None = None, status_code: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        self.index = index
+        self.status_code = status_code
 
 
 class APIError(ImagineoError):

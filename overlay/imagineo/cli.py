@@ -8,11 +8,13 @@ for the terminal, jsonschema and pyyaml for the sandbox). ``import imagineo`` ne
   `imagineo._cli.options`). The overlay validates, so a bad value is reported with the SDK's own message naming the
   field. While waiting, a spinner with elapsed time is drawn on stderr when it is a terminal (nothing when piped).
   stdout gets the image URL (one per line when the run made several), or the whole result as JSON with ``--json``.
-  ``--output FILE`` downloads the (first) image with a progress bar, atomically (`imagineo._cli.download`).
+  ``--output FILE`` downloads every image of the result with a progress bar, atomically, through
+  ``client.images.download`` (FILE for one image; FILE's stem numbered, ``cat-1.png``..., for several; inside it
+  when FILE is a directory).
 * ``imagineo models``: the model types with their required and optional fields, ranges and defaults, from the same
   `fields_by_model()` table (``--json`` for a machine-readable copy).
-* ``imagineo batch INPUT.jsonl --out RESULTS.jsonl [--concurrency N]``: resumable, exactly-once batch generation on
-  the async client (`imagineo._cli.batch`).
+* ``imagineo batch INPUT.jsonl --out RESULTS.jsonl [--concurrency N] [--download-dir DIR]``: resumable,
+  exactly-once batch generation on the async client (`imagineo._cli.batch`), saving each line's images in DIR.
 * ``imagineo sandbox [--host 127.0.0.1] [--port 4010]``: the offline server driven by the spec
   (`imagineo.sandbox`).
 
@@ -122,7 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TYPE",
         help=f"the model type (default: {DEFAULT_MODEL_TYPE}; see models)",
     )
-    gen.add_argument("-o", "--output", metavar="FILE", help="download the image to FILE (atomically)")
+    gen.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="download the image to FILE, atomically (several images: FILE's stem numbered, e.g. cat-1.png; a "
+        "directory: image.png inside it)",
+    )
     gen.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the URL")
     gen.add_argument("--idempotency-key", metavar="KEY", help="the Idempotency-Key (default: a fresh UUID4)")
     gen.add_argument(
@@ -155,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="the results (appended; resumable)")
     batch.add_argument(
         "--concurrency", type=_positive_int, default=4, metavar="N", help="requests in flight (default: 4)"
+    )
+    batch.add_argument(
+        "--download-dir",
+        metavar="DIR",
+        help="save each line's images in DIR (an existing directory), named from the line's id: <id>.png, or "
+        "<id>-1.png... for several",
     )
     batch.set_defaults(func=_batch)
 
@@ -231,12 +245,12 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _generate(args: argparse.Namespace, ui: UI) -> int:
     from . import _models
-    from ._cli.download import DownloadError, check_destination, download
+    from ._cli.download import check_destination, save
     from ._cli.options import collect_fields
     from ._cli.text import printable
     from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE, describe_api_error, print_result
     from ._client import ImagineoAIClient
-    from ._exceptions import APIError, ImagineoError, ImagineoValidationError
+    from ._exceptions import APIError, DownloadError, ImagineoError, ImagineoValidationError
 
     fields = collect_fields(args, args.field_options)
     headers: dict[str, str] = {}
@@ -288,13 +302,13 @@ def _generate(args: argparse.Namespace, ui: UI) -> int:
         print_result("\n".join(printable(str(u), newlines=False) for u in urls))
     if output is not None:
         try:
-            with ui.transfer(f"Saving {output.name}") as bar:
-                size = download(result.image_url, output, on_start=bar.start, on_chunk=bar.advance)
+            paths = save(ui, client, result, output)
         except DownloadError as exc:
-            ui.error(f"{exc}; nothing was written to {output}")
+            ui.error(f"{exc} (no file was left half written)")
             return EXIT_API
         if ui.interactive:
-            ui.message(f"Saved {output} ({size:,} bytes)")
+            for path in paths:
+                ui.message(f"Saved {path}")
     return EXIT_OK
 
 
@@ -354,6 +368,7 @@ def _batch(args: argparse.Namespace, ui: UI) -> int:
             Path(args.out),
             concurrency=args.concurrency,
             client_options=_client_options(args),
+            download_dir=Path(args.download_dir) if args.download_dir else None,
             ui=ui,
         )
     except ImagineoError as exc:  # no URL or key, a bad URL

@@ -15,6 +15,13 @@ so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where s
 
 Every line also carries the ``idempotency_key`` it was (or would have been) sent with.
 
+**Downloading** (``--download-dir DIR``): each ``ok`` line's images are saved in DIR by
+``client.images.download`` before its result line is written, named from the id (`file_stem`): ``<id>.png``, or
+``<id>-1.png``... when the run made several, and the result line gets ``files`` (the paths written). A download
+that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a re-run
+sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
+by an earlier run are not downloaded again.
+
 **Exactly once.** Each request's Idempotency-Key is derived from the input line, never random:
 
     key = "batch-" + uuid5(BATCH_KEY_NAMESPACE, canonical JSON of {"id": <id>, "input": <the line minus id>})
@@ -46,7 +53,9 @@ no_content), 1 when any request failed at the API or network, otherwise 2 when a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -57,7 +66,7 @@ import httpx
 
 from .. import _models
 from .._client import AsyncImagineoAIClient
-from .._exceptions import APIError, APIStatusError, ImagineoValidationError
+from .._exceptions import APIError, APIStatusError, DownloadError, ImagineoValidationError
 from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
 from .text import printable
 from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
@@ -65,7 +74,7 @@ from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["BATCH_KEY_NAMESPACE", "FINAL_STATUSES", "idempotency_key", "run_batch"]
+__all__ = ["BATCH_KEY_NAMESPACE", "FINAL_STATUSES", "file_stem", "idempotency_key", "run_batch"]
 
 #: Fixed forever: the namespace of batch Idempotency-Keys (see the module docstring).
 BATCH_KEY_NAMESPACE = uuid.UUID("6f1d8a52-3c47-5e0b-9a1e-7b2c4d8e9f30")
@@ -81,6 +90,20 @@ def canonical_json(value: object) -> str:
 def idempotency_key(item_id: object, fields: Mapping[str, Any]) -> str:
     """The Idempotency-Key of one batch line: a function of its id and content only."""
     return "batch-" + str(uuid.uuid5(BATCH_KEY_NAMESPACE, canonical_json({"id": item_id, "input": dict(fields)})))
+
+
+_SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def file_stem(item_id: str | int) -> str:
+    """The file name (without suffix) of a line's images: the id itself when it is made only of letters, digits,
+    ``_`` and ``-`` (at most 100), else those characters kept (others become ``_``) plus 8 hex digits of the id's
+    SHA-256, so that ``a/b`` and ``a_b`` do not collide and no id can name a path outside the directory."""
+    text = str(item_id)
+    if _SAFE_STEM.fullmatch(text):
+        return text
+    digest = hashlib.sha256(json.dumps(item_id, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80] + "-" + digest[:8]
 
 
 @dataclass
@@ -259,7 +282,13 @@ def _parse_line(number: int, raw: str) -> tuple[str, Job | None]:
 
 
 async def _run_jobs(
-    jobs: list[Job], client: AsyncImagineoAIClient, concurrency: int, log: ResultLog, ui: UI, summary: Summary
+    jobs: list[Job],
+    client: AsyncImagineoAIClient,
+    concurrency: int,
+    log: ResultLog,
+    ui: UI,
+    summary: Summary,
+    download_dir: Path | None = None,
 ) -> None:
     pending: Iterator[Job] = iter(jobs)
     with ui.counter("Generating", len(jobs)) as progress:
@@ -272,7 +301,7 @@ async def _run_jobs(
         async def worker() -> None:
             for job in pending:  # one shared iterator: each job is taken by exactly one worker
                 try:
-                    await _run_one(job, client, log, ui, summary, progress)
+                    await _run_one(job, client, log, ui, summary, progress, download_dir)
                 except Exception as exc:  # the per-line boundary: record it as this line's error, go on
                     _unexpected(job, exc, log, ui, summary, progress)
                 tick()
@@ -283,7 +312,13 @@ async def _run_jobs(
 
 
 async def _run_one(
-    job: Job, client: AsyncImagineoAIClient, log: ResultLog, ui: UI, summary: Summary, progress: Progress | None
+    job: Job,
+    client: AsyncImagineoAIClient,
+    log: ResultLog,
+    ui: UI,
+    summary: Summary,
+    progress: Progress | None,
+    download_dir: Path | None = None,
 ) -> None:
     base: dict[str, Any] = {"id": job.item_id, "line": job.line}
     # A journaled line is sent with its journaled body (JournalTransport swaps it in); its fields are given to the
@@ -316,11 +351,25 @@ async def _run_one(
         log.append({**base, "status": "no_content", "image_url": None, "idempotency_key": job.key})
         summary.ok += 1
         return
+    files: list[Path] | None = None
+    if download_dir is not None:
+        try:
+            files = await client.images.download(result, download_dir / file_stem(job.item_id))
+        except DownloadError as exc:
+            summary.retryable += 1
+            ui.error(
+                f"line {job.line} (id {job.item_id!r}): {exc} (not recorded: re-run to retry it; the same run is "
+                "returned, not paid again)",
+                progress=progress,
+            )
+            return
     output = result.to_dict()
     record = {**base, "status": "ok", "image_url": output.get("image_url")}
     for name in ("image_urls", "run_id", "model_type"):
         if name in output:
             record[name] = output[name]
+    if files is not None:
+        record["files"] = [str(path) for path in files]
     record["idempotency_key"] = job.key
     log.append(record)  # the server's text as it came, lone surrogates kept as JSON escapes
     summary.ok += 1
@@ -366,6 +415,7 @@ def run_batch(
     concurrency: int,
     client_options: Mapping[str, Any],
     ui: UI,
+    download_dir: Path | None = None,
 ) -> int:
     """The ``batch`` command; returns the exit status."""
     if not input_path.is_file():
@@ -380,6 +430,13 @@ def run_batch(
     if out_path.is_dir():
         ui.error(f"--out {out_path}: is a directory; give a file name")
         return EXIT_USAGE
+    if download_dir is not None:
+        from .download import check_directory
+
+        problem = check_directory(download_dir, "--download-dir")
+        if problem:
+            ui.error(problem)
+            return EXIT_USAGE
     log = ResultLog(out_path)
     journal = RequestJournal(out_path)
     http = httpx.AsyncClient(transport=JournalTransport(journal))
@@ -415,7 +472,7 @@ def run_batch(
             async with client:
                 try:
                     if jobs:
-                        await _run_jobs(jobs, client, concurrency, log, ui, summary)
+                        await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
                 finally:
                     await http.aclose()
 

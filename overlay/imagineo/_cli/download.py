@@ -1,32 +1,28 @@
-"""``generate --output FILE``: download the image atomically.
+"""``generate --output`` and ``batch --download-dir``: the command's side of ``client.images.download``.
 
-The bytes go to a temporary file beside FILE (``.FILE.<random>.part``, same directory, so the rename stays on one
-file system), are flushed and fsynced, checked against Content-Length, and only then renamed over FILE with
-`os.replace`. On any error, Ctrl-C included, the temporary file is removed: FILE is either the whole image or
-untouched. The image URL is fetched without the API key (it may be a CDN's), following redirects.
+The download itself (every image of the result, atomically, without the API key, capped) is the library's
+(`imagineo._download`); here are only the checks made before a run is paid for and the progress bar.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    from imagineo_api.models import GenerateImageOutput
 
-__all__ = ["DownloadError", "check_destination", "download"]
+    from .._client import ImagineoAIClient
+    from .ui import UI
 
-
-class DownloadError(Exception):
-    """The image could not be downloaded (the message says why)."""
+__all__ = ["check_destination", "check_directory", "save"]
 
 
 def check_destination(path: Path) -> str | None:
-    """Why `path` cannot be written (checked before the run is paid for), or None."""
+    """Why ``--output PATH`` cannot be written (checked before the run is paid for), or None."""
     if path.is_dir():
-        return f"--output {path} is a directory; give a file name"
+        return check_directory(path, "--output")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         return f"--output {path}: the directory {parent} does not exist"
@@ -35,59 +31,31 @@ def check_destination(path: Path) -> str | None:
     return None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def check_directory(path: Path, option: str) -> str | None:
+    """Why `path` is not a directory the images can be saved in, or None."""
+    if not path.is_dir():
+        return f"{option} {path}: no such directory"
+    if not os.access(path, os.W_OK):
+        return f"{option} {path}: the directory is not writable"
+    return None
 
 
-def download(
-    url: str,
-    dest: Path,
-    *,
-    timeout: float = 120.0,
-    on_start: Callable[[int | None], None] | None = None,
-    on_chunk: Callable[[int], None] | None = None,
-) -> int:
-    """Save `url` to `dest` atomically; returns the number of bytes. Raises DownloadError."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, UnicodeError):
-        raise DownloadError(f"cannot download {url!r}: not a valid URL") from None
-    if parsed.scheme not in ("http", "https"):
-        raise DownloadError(f"cannot download {url!r}: not an http(s) URL")
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with (
-                httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), follow_redirects=True) as http,
-                http.stream("GET", url) as response,
-            ):
-                if response.status_code != 200:
-                    raise DownloadError(f"downloading {url} failed: HTTP {response.status_code}")
-                length = response.headers.get("content-length")
-                total = int(length) if length and length.isdigit() else None
-                if on_start is not None:
-                    on_start(total)
-                for chunk in response.iter_bytes():
-                    fh.write(chunk)
-                    size += len(chunk)
-                    if on_chunk is not None:
-                        on_chunk(len(chunk))
-            if total is not None and size != total:
-                raise DownloadError(f"downloading {url} failed: got {size} of {total} bytes")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, dest)
-    except httpx.HTTPError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise DownloadError(f"downloading {url} failed: {type(exc).__name__}: {exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return size
+def save(ui: UI, client: ImagineoAIClient, result: GenerateImageOutput, dest: Path) -> list[Path]:
+    """Download every image of `result` to `dest` with a byte progress bar on a terminal; raises DownloadError."""
+    count = len(result.image_urls) if isinstance(result.image_urls, list) else 1
+    several = count > 1
+    label = f"Saving {count} images" if several else f"Saving {dest.name or dest}"
+    shown = [0, -1]  # bytes already shown on the bar, the image they belong to
+
+    with ui.transfer(label) as bar:
+
+        def progress(index: int, done: int, total: int | None) -> None:
+            if index != shown[1]:
+                shown[1] = index
+                if not several and done == 0:
+                    bar.start(total)
+                shown[0] = 0
+            bar.advance(done - shown[0])
+            shown[0] = done
+
+        return client.images.download(result, dest, progress=progress)

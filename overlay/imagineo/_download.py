@@ -1,0 +1,387 @@
+"""Saving a result's images: `download` and `download_async`, behind ``client.images.download``.
+
+One path for every download of the SDK (the CLI's ``--output`` and ``batch --download-dir`` call it too):
+
+* **Which images.** Every URL of the result: ``image_urls`` when the run made several, else ``image_url``.
+* **Where.** `dest` is a file name: one image is saved as `dest`; several as ``<stem>-1<suffix>``,
+  ``<stem>-2<suffix>``... beside it (``cat.png`` -> ``cat-1.png``, ``cat-2.png``). When `dest` is an existing
+  directory, the images go inside it as ``image<suffix>`` (``image-1<suffix>``...). When the name has no suffix,
+  it is taken from the image's Content-Type (``image/png`` -> ``.png``), else from the URL's path. Its directory
+  must exist. The paths written are returned, in the result's order.
+* **All or nothing, atomically.** Each image goes to a temporary file beside its final name
+  (``.imagineo-<random>.part``, so the rename stays on one file system), is checked (status 200, an image
+  Content-Type, every byte Content-Length announced, the size cap), flushed and fsynced; only when *every* image of
+  the result has arrived whole are they renamed over their final names with `os.replace`. On any failure, Ctrl-C
+  and cancellation included, every temporary file is removed: a final name holds either the whole new image or
+  whatever it held before. (Should the rename step itself fail, say a final name is a directory, the error names
+  the files already renamed.)
+* **Never the API key.** The images are fetched with a separate httpx client that knows nothing of the SDK's
+  headers: no ``Authorization`` (nor any header of the API client, nor the caller's ``http_client``), and no
+  ``.netrc`` or environment proxies (``trust_env=False``), so nothing of the caller's credentials reaches an image
+  host, which is often a third party's CDN. An image URL that needs the API key is therefore not supported.
+* **Redirects** are followed (CDNs redirect to signed or regional URLs), at most `MAX_REDIRECTS` hops, to http(s)
+  only; since no credential is sent, none can leak along the way. Plain ``http`` image URLs are accepted for the
+  same reason (no key travels; the sandbox serves its images over loopback http).
+* **Bounded.** `max_bytes` (default `DEFAULT_MAX_IMAGE_BYTES`, 64 MiB) caps each image, as received and once
+  decompressed; the SDK asks for ``identity`` and inflates a gzip/deflate body itself in bounded steps, so a small
+  compressed bomb is refused after `max_bytes`. `timeout` is httpx's per-operation timeout (default 60 s, 10 s to
+  connect) and `attempt_timeout` (default 600 s, None for none) bounds each image from the request to its last
+  byte, so a host dripping one byte at a time cannot hold a call. Images are fetched one after the other, once each
+  (no retries: call again).
+* **Errors.** Whatever the image host does (an error status, a redirect loop, an HTML page, a truncated or huge or
+  undecodable body, a stall) and whatever the disk does (no space, no permission) ends in `DownloadError`; an
+  argument the SDK cannot use (`max_bytes` of 0, a `dest` that is not a path) is an ImagineoValidationError.
+  An exception raised by the caller's own `progress` callback propagates unchanged (after the clean-up).
+* **Progress.** ``progress(index, bytes_done, bytes_total)`` is called once when an image's answer starts
+  (``bytes_done`` 0) and after every chunk written, with ``index`` the image's position in the result (0-based),
+  ``bytes_done`` the bytes written so far for that image and ``bytes_total`` its Content-Length, or None when the
+  host does not announce one (or compresses the body).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from . import _transport
+from ._checks import _check_attempt_timeout, _check_timeout, _invalid
+from ._exceptions import APIError, DownloadError, safe_repr
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from imagineo_api.models import GenerateImageOutput
+
+__all__ = [
+    "DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT",
+    "DEFAULT_DOWNLOAD_TIMEOUT",
+    "DEFAULT_MAX_IMAGE_BYTES",
+    "MAX_REDIRECTS",
+    "Progress",
+    "download",
+    "download_async",
+]
+
+DEFAULT_MAX_IMAGE_BYTES = 64 << 20  # 64 MiB: a 4096x4096 PNG is some 20-50 MiB
+DEFAULT_DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT = 600.0
+MAX_REDIRECTS = 5
+_BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
+_URL_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}")
+
+#: ``progress(index, bytes_done, bytes_total)``: see the module docstring.
+Progress = Callable[[int, int, "int | None"], object]
+
+
+def _shown(url: str) -> str:
+    """The URL for a message: without its query (a signed URL's signature) or user info, and never long."""
+    try:
+        parsed = httpx.URL(url)
+        text = str(parsed.copy_with(query=None, fragment=None, username=None, password=None))
+    except Exception:
+        return safe_repr(url, 120)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _urls(result: object) -> list[str]:
+    from imagineo_api.models import GenerateImageOutput
+
+    if result is None:
+        raise DownloadError("nothing to download: the result is None (the API answered 204 No Content)")
+    if not isinstance(result, GenerateImageOutput):
+        raise _invalid("result", f"must be the GenerateImageOutput that generate returned; got {safe_repr(result)}")
+    many = result.image_urls
+    urls: list[Any] = list(many) if isinstance(many, list) and many else [result.image_url]
+    for index, url in enumerate(urls):
+        problem = "is not a string" if not isinstance(url, str) else _url_problem(url)
+        if problem:
+            raise DownloadError(
+                f"cannot download image {index + 1} of the result: its URL {safe_repr(url, 120)} {problem}",
+                url=url if isinstance(url, str) else None,
+                index=index,
+            )
+    return urls
+
+
+def _url_problem(url: str) -> str | None:
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        return "is not a valid URL"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "is not an absolute http(s) URL"
+    return None
+
+
+def _check_options(dest: object, max_bytes: object, progress: object, timeout: object, attempt_timeout: object) -> Any:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise _invalid("max_bytes", f"must be an integer number of bytes >= 1; got {safe_repr(max_bytes)}")
+    if progress is not None and not callable(progress):
+        raise _invalid("progress", f"must be a callable or None; got {safe_repr(progress)}")
+    _check_timeout(timeout)
+    _check_attempt_timeout(attempt_timeout)
+    if not isinstance(dest, str | os.PathLike):
+        raise _invalid("dest", f"must be a path (str or os.PathLike); got {safe_repr(dest)}")
+    try:
+        return Path(os.fspath(dest))
+    except Exception:
+        raise _invalid("dest", f"must be a path (str or os.PathLike); got {safe_repr(dest)}") from None
+
+
+class _Part:
+    """One image on its way to disk: a temporary file beside its final name, filled chunk by chunk."""
+
+    def __init__(self, plan: _Plan, index: int, url: str) -> None:
+        import tempfile
+
+        self.plan, self.index, self.url = plan, index, url
+        self.final: Path | None = None
+        fd, name = tempfile.mkstemp(dir=plan.folder, prefix=".imagineo-", suffix=".part")
+        self.tmp = Path(name)
+        self.file = os.fdopen(fd, "wb")
+        self.raw = 0
+        self.done = 0
+        self.length: int | None = None
+        self.inflater: Any = None
+        self.deadline = None if plan.attempt_timeout is None else time.monotonic() + plan.attempt_timeout
+
+    def error(self, why: str, status_code: int | None = None) -> DownloadError:
+        count = len(self.plan.urls)
+        which = "the image" if count == 1 else f"image {self.index + 1} of {count}"
+        return DownloadError(
+            f"downloading {which} ({_shown(self.url)}) failed: {why}",
+            url=self.url,
+            index=self.index,
+            status_code=status_code,
+        )
+
+    def start(self, response: httpx.Response) -> None:
+        """Check the answer's head; name the final file; tell `progress` the total."""
+        if response.status_code != 200:
+            raise self.error(f"the image host answered HTTP {response.status_code}", response.status_code)
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media and not media.startswith("image/") and media not in _BINARY_TYPES:
+            raise self.error(f"the image host sent {safe_repr(media, 60)}, not an image")
+        length = response.headers.get("content-length", "").strip()
+        limit = self.plan.max_bytes
+        if length.isdigit():
+            self.length = int(length)
+            if self.length > limit:
+                raise self.error(f"it announces {self.length} bytes, more than max_bytes={limit}")
+        encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", split_commas=True)]
+        try:
+            self.inflater = _transport._Inflater(response.request, encodings, limit)
+        except APIError as exc:
+            raise self.error(exc.message) from None
+        self.final = self.plan.final_name(self.index, media, response.url)
+        self._report(self.length if not self.inflater.stages else None)
+
+    def add(self, chunk: bytes) -> None:
+        limit = self.plan.max_bytes
+        self.raw += len(chunk)
+        if self.raw > limit:
+            raise self.error(f"it is larger than max_bytes={limit}")
+        try:
+            data = self.inflater.feed(chunk)
+        except APIError as exc:
+            raise self.error(exc.message) from None
+        if self.inflater.total > limit:
+            raise self.error(f"it is larger than max_bytes={limit} once decompressed")
+        self.file.write(data)
+        self.done += len(data)
+        self._report(self.length if not self.inflater.stages else None)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise self.error(f"it took longer than attempt_timeout={self.plan.attempt_timeout:g} s")
+
+    def _report(self, total: int | None) -> None:
+        if self.plan.progress is not None:
+            self.plan.progress(self.index, self.done, total)
+
+    def finish(self) -> None:
+        if self.length is not None and self.raw != self.length:
+            raise self.error(f"the body was cut off: got {self.raw} of the {self.length} bytes announced")
+        if self.done == 0:
+            raise self.error("the body was empty")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.chmod(self.tmp, 0o666 & ~_umask())
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _Plan:
+    """One call: the checked arguments, the URLs, the final names, and the temporary files made so far."""
+
+    def __init__(
+        self, result: object, dest: object, max_bytes: object, progress: object, timeout: Any, attempt_timeout: Any
+    ) -> None:
+        path = _check_options(dest, max_bytes, progress, timeout, attempt_timeout)
+        self.max_bytes: int = max_bytes  # type: ignore[assignment]
+        self.progress: Progress | None = progress  # type: ignore[assignment]
+        self.timeout = timeout
+        self.attempt_timeout: float | None = attempt_timeout
+        self.urls = _urls(result)
+        self.folder: Path
+        if path.is_dir():
+            self.folder, self.stem, self.suffix = path, "image", ""
+        else:
+            self.folder = path.parent
+            self.stem, self.suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
+        if not self.folder.is_dir():
+            raise DownloadError(f"cannot save to {path}: the directory {self.folder} does not exist")
+        self.parts: list[_Part] = []
+
+    def final_name(self, index: int, media: str, url: httpx.URL) -> Path:
+        suffix = self.suffix
+        if not suffix:
+            import mimetypes
+
+            guessed = mimetypes.guess_extension(media) if media.startswith("image/") else None
+            url_suffix = Path(url.path).suffix
+            suffix = guessed or (url_suffix if _URL_SUFFIX.fullmatch(url_suffix) else "")
+        number = f"-{index + 1}" if len(self.urls) > 1 else ""
+        return self.folder / f"{self.stem}{number}{suffix}"
+
+    def new_part(self, index: int, url: str) -> _Part:
+        try:
+            part = _Part(self, index, url)
+        except OSError as exc:
+            raise DownloadError(f"cannot write to {self.folder}: {exc.strerror or exc}", url=url, index=index) from None
+        self.parts.append(part)
+        return part
+
+    @contextlib.contextmanager
+    def fetching(self, part: _Part) -> Iterator[None]:
+        """Turn whatever the image host, httpx or the disk raises into the part's DownloadError."""
+        try:
+            yield
+        except DownloadError:
+            raise
+        except (httpx.TimeoutException, TimeoutError):
+            raise part.error("timed out") from None
+        except httpx.TooManyRedirects:
+            raise part.error(f"more than {MAX_REDIRECTS} redirects") from None
+        except httpx.RemoteProtocolError as exc:
+            if part.length is not None and part.raw < part.length:
+                why = f"the body was cut off: got {part.raw} of the {part.length} bytes announced"
+            else:
+                why = f"the image host broke the HTTP protocol ({exc})"
+            raise part.error(why) from None
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise part.error(f"{type(exc).__name__}: {exc}") from None
+        except OSError as exc:
+            raise part.error(f"cannot write {part.tmp}: {exc.strerror or exc}") from None
+
+    def commit(self) -> list[Path]:
+        """Rename every finished temporary file over its final name; the paths, in the result's order."""
+        written: list[Path] = []
+        for part in self.parts:
+            assert part.final is not None
+            try:
+                os.replace(part.tmp, part.final)
+            except OSError as exc:
+                done = ", ".join(map(str, written)) or "none"
+                raise DownloadError(
+                    f"cannot save {part.final}: {exc.strerror or exc} (already saved: {done})",
+                    url=part.url,
+                    index=part.index,
+                ) from None
+            written.append(part.final)
+        self.parts = []
+        return written
+
+    def discard(self) -> None:
+        for part in self.parts:
+            part.discard()
+
+
+def _http_options(timeout: Any) -> dict[str, Any]:
+    return {
+        "timeout": timeout,
+        "follow_redirects": True,
+        "max_redirects": MAX_REDIRECTS,
+        "trust_env": False,  # no .netrc credentials, no proxy from the environment
+        "headers": {
+            "User-Agent": f"imagineo-python/{__version__}",
+            "Accept": "image/*",
+            "Accept-Encoding": "identity",
+        },
+    }
+
+
+def download(
+    result: GenerateImageOutput | None,
+    dest: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    progress: Progress | None = None,
+    timeout: float | httpx.Timeout | None = DEFAULT_DOWNLOAD_TIMEOUT,
+    attempt_timeout: float | None = DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+) -> list[Path]:
+    """Save every image of `result` under `dest` (see the module docstring); returns the paths written."""
+    plan = _Plan(result, dest, max_bytes, progress, timeout, attempt_timeout)
+    try:
+        with httpx.Client(**_http_options(timeout)) as http:
+            _transport.watch_deadlines(http)  # every socket operation waits no longer than the image has left
+            for index, url in enumerate(plan.urls):
+                part = plan.new_part(index, url)
+                with plan.fetching(part):
+                    outer, _transport._local.deadline = getattr(_transport._local, "deadline", None), part.deadline
+                    try:
+                        with http.stream("GET", url) as response:
+                            part.start(response)
+                            for chunk in response.iter_raw():
+                                part.add(chunk)
+                        part.finish()
+                    finally:
+                        _transport._local.deadline = outer
+        return plan.commit()
+    finally:
+        plan.discard()
+
+
+async def download_async(
+    result: GenerateImageOutput | None,
+    dest: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    progress: Progress | None = None,
+    timeout: float | httpx.Timeout | None = DEFAULT_DOWNLOAD_TIMEOUT,
+    attempt_timeout: float | None = DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+) -> list[Path]:
+    """The async twin of `download` (each image is cancelled at its `attempt_timeout`)."""
+    import anyio
+
+    plan = _Plan(result, dest, max_bytes, progress, timeout, attempt_timeout)
+    try:
+        async with httpx.AsyncClient(**_http_options(timeout)) as http:
+            for index, url in enumerate(plan.urls):
+                part = plan.new_part(index, url)
+                with plan.fetching(part):
+                    limit = anyio.fail_after(attempt_timeout) if attempt_timeout is not None else None
+                    with limit if limit is not None else contextlib.nullcontext():
+                        async with http.stream("GET", url) as response:
+                            part.start(response)
+                            async for chunk in response.aiter_raw():
+                                part.add(chunk)
+                    part.finish()
+        return plan.commit()
+    finally:
+        plan.discard()
