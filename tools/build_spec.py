@@ -26,8 +26,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "imagineo.yaml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
-# openapi-typescript reads ./redocly.yaml by default, whose `apis:` entry makes it ignore its input argument.
-TS_REDOCLY_CONFIG = ROOT / "tools" / "openapi-typescript.redocly.yaml"
 TITLE = "ImagineoAI API reference"
 # Redocly CLI: no usage telemetry, no "new version available" check (both would reach for the network).
 TOOL_ENV = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
@@ -101,8 +99,6 @@ def build(out: Path) -> list[Path]:
             [
                 openapi_typescript,
                 str(json_out),
-                "--redocly",
-                str(TS_REDOCLY_CONFIG),
                 "--default-non-nullable",
                 "false",
                 "-o",
