@@ -7,6 +7,7 @@ writes into the output folder (not committed; dist/ is git-ignored):
     imagineo.json   the same bundle as JSON, checked with openapi-spec-validator
     imagineo.html   a single-file API reference that renders offline (Redocly CLI `build-docs --inlineBundle`)
     imagineo.d.ts   TypeScript types for the whole API (openapi-typescript, `--default-non-nullable false`)
+    conformance.json, conformance.schema.json   the conformance vectors and their JSON Schema (tools/conformance.py)
 
 Every tool is the pinned copy in node_modules/.bin (installed by `make install`); nothing is fetched at run time.
 See docs/for-other-languages.md.
@@ -106,7 +107,10 @@ def build(out: Path) -> list[Path]:
             ],
         ]
     )
-    return [yaml_out, json_out, html_out, dts_out]
+    sys.path.insert(0, str(ROOT / "tools"))
+    import conformance
+
+    return [yaml_out, json_out, html_out, dts_out, *conformance.write(out, SPEC)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
