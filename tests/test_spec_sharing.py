@@ -35,7 +35,6 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 TS_DIR = ROOT / "tests" / "typescript"
 CHECK_BREAKING = ROOT / "tools" / "check_breaking.mjs"
 BUILD_SPEC = ROOT / "tools" / "build_spec.py"
-TS_REDOCLY_CONFIG = ROOT / "tools" / "openapi-typescript.redocly.yaml"
 CHANGELOG = ROOT / "openapi" / "CHANGELOG.md"
 OPERATION = ("paths", "/api/v1/runs/generate", "post")
 TOOL_ENV_EXTRA = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}

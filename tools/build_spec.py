@@ -7,6 +7,7 @@ writes into the output folder (not committed; dist/ is git-ignored):
     imagineo.json   the same bundle as JSON, checked with openapi-spec-validator
     imagineo.html   a single-file API reference that renders offline (Redocly CLI `build-docs --inlineBundle`)
     imagineo.d.ts   TypeScript types for the whole API (openapi-typescript, `--default-non-nullable false`)
+    conformance.json, conformance.schema.json   the conformance vectors and their JSON Schema (tools/conformance.py)
 
 Every tool is the pinned copy in node_modules/.bin (installed by `make install`); nothing is fetched at run time.
 See docs/for-other-languages.md.
@@ -26,8 +27,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "imagineo.yaml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
-# openapi-typescript reads ./redocly.yaml by default, whose `apis:` entry makes it ignore its input argument.
-TS_REDOCLY_CONFIG = ROOT / "tools" / "openapi-typescript.redocly.yaml"
 TITLE = "ImagineoAI API reference"
 # Redocly CLI: no usage telemetry, no "new version available" check (both would reach for the network).
 TOOL_ENV = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
@@ -101,8 +100,6 @@ def build(out: Path) -> list[Path]:
             [
                 openapi_typescript,
                 str(json_out),
-                "--redocly",
-                str(TS_REDOCLY_CONFIG),
                 "--default-non-nullable",
                 "false",
                 "-o",
@@ -110,7 +107,10 @@ def build(out: Path) -> list[Path]:
             ],
         ]
     )
-    return [yaml_out, json_out, html_out, dts_out]
+    sys.path.insert(0, str(ROOT / "tools"))
+    import conformance
+
+    return [yaml_out, json_out, html_out, dts_out, *conformance.write(out, SPEC)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
