@@ -6,7 +6,11 @@
 ``500``, ``502``, …   the run **is created**, then the answer fails with that status (the SDK retries: the retry,
                       with the same Idempotency-Key, gets the original run back, not a second one)
 ``drop``              the run is created, then the connection is closed without an answer (a lost response)
-``slow=SECONDS``      the run is created, then the answer is held back SECONDS (e.g. to trip a client timeout)
+``slow=SECONDS``      the run is created, then the answer is held back SECONDS (e.g. to trip a client timeout);
+                      the key is finished: a retry meanwhile gets the run back at once
+``hold=SECONDS``      the run is created and stays *in progress* SECONDS, then is answered: meanwhile a request
+                      repeating its Idempotency-Key (same body) is a 409 ``idempotency_in_progress`` with
+                      ``Retry-After`` (the seconds left, rounded up)
 ``204``               the run is created and answered 204 No Content (replays answer 204 too)
 ====================  ==============================================================================================
 
@@ -31,7 +35,7 @@ REFUSE_STATUSES_WITH_RETRY_AFTER = frozenset({429, 503})
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "status", "drop", "slow"
+    kind: str  # "status", "drop", "slow", "hold"
     status: int = 0
     seconds: float = 0.0
     times: int | None = 1  # None: every attempt
@@ -43,7 +47,7 @@ class Fault:
 
 
 def parse_fault(value: str) -> Fault:
-    """``429``, ``503;times=2``, ``drop``, ``slow=2.5``, ``204``, ``500;times=all``. Raises ValueError."""
+    """``429``, ``503;times=2``, ``drop``, ``slow=2.5``, ``hold=2``, ``204``, ``500;times=all``. Raises ValueError."""
     head, _, options = value.strip().partition(";")
     head = head.strip().lower()
     times: int | None = 1
@@ -60,14 +64,17 @@ def parse_fault(value: str) -> Fault:
             raise ValueError(f"times must be a whole number >= 1 or 'all', got {arg!r}")
     if head == "drop":
         return Fault("drop", times=times)
-    if head.startswith("slow="):
-        seconds = float(head.removeprefix("slow="))
-        if not 0 <= seconds <= 600:
-            raise ValueError("slow=SECONDS must be between 0 and 600")
-        return Fault("slow", seconds=seconds, times=times)
+    for kind in ("slow", "hold"):
+        if head.startswith(kind + "="):
+            seconds = float(head.removeprefix(kind + "="))
+            if not 0 <= seconds <= 600:
+                raise ValueError(f"{kind}=SECONDS must be between 0 and 600")
+            return Fault(kind, seconds=seconds, times=times)
     if head.isdigit() and (head == "204" or 400 <= int(head) <= 599):
         return Fault("status", status=int(head), times=times)
-    raise ValueError(f"unknown fault {head!r}: use a status (429, 503, 500, 204...), drop or slow=SECONDS")
+    raise ValueError(
+        f"unknown fault {head!r}: use a status (429, 503, 500, 204...), drop, slow=SECONDS or hold=SECONDS"
+    )
 
 
 class SessionFaults:

@@ -1,20 +1,20 @@
 """The HTTP server: the stdlib's ThreadingHTTPServer, reading request bodies, and writing answers.
 
-Every answer is a `Reply` (status, JSON payload, headers); errors carry the spec's ``Error`` body
-(``{"error", "code", "details"?}``, see `error`). What a request *means* is decided by
-`imagineo.sandbox._server.SandboxServer`, which the handler hands every request to.
+Every answer is a `._reply.Reply`, written here as HTTP/1.1. What a request *means* is decided by
+`imagineo.sandbox._app.SandboxApp` (through `imagineo.sandbox._server.SandboxServer`, which the handler hands every
+request to); the in-process wire for the same answers is `._transport`.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import socket
 import sys
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from .._cli.text import printable
+from ._reply import MAX_BODY, BadBodyError, Reply
 
 if TYPE_CHECKING:
     from ._server import SandboxServer
@@ -22,68 +22,16 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_BODY",
     "MAX_DRAIN",
-    "BadBodyError",
-    "DropConnectionError",
     "HTTPServer",
     "Handler",
-    "Reply",
-    "error",
+    "drop_connection",
     "read_body",
-    "send_png",
     "send_reply",
     "server_class",
 ]
 
-#: The largest request body answered (1 MiB); a larger one is a 413. Documented in the spec (PayloadTooLarge).
-MAX_BODY = 1 << 20
 #: A body up to this size is read and dropped before the 413; a larger one gets the 413 and a closed connection.
 MAX_DRAIN = 64 << 20
-
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "idempotency_conflict",
-    413: "payload_too_large",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-    502: "bad_gateway",
-    503: "unavailable",
-    504: "gateway_timeout",
-}
-
-
-@dataclass
-class Reply:
-    status: int
-    payload: object = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error(status: int, message: str, **extra: object) -> Reply:
-    """An error answer with the spec's ``Error`` body."""
-    body: dict[str, object] = {"error": message, "code": ERROR_CODES.get(status, f"http_{status}")}
-    body.update(extra)
-    return Reply(status, body)
-
-
-class BadBodyError(Exception):
-    """The request's body cannot be read: answered with `status` (400 or 413) and the spec's Error body."""
-
-    def __init__(self, status: int, message: str, **extra: object) -> None:
-        super().__init__(message)
-        self.status = status
-        self.extra = extra
-
-    def reply(self) -> Reply:
-        return error(self.status, str(self), **self.extra)
-
-
-class DropConnectionError(Exception):
-    """Close the connection without an answer."""
 
 
 class HTTPServer(ThreadingHTTPServer):
@@ -177,27 +125,23 @@ def _drain(handler: Handler, length: int) -> None:
         left -= len(chunk)
 
 
-def send_reply(handler: Handler, reply: Reply, request_id: str) -> None:
-    payload = b"" if reply.payload is None else json.dumps(reply.payload).encode()
+def send_reply(handler: Handler, reply: Reply) -> None:
+    payload = reply.body()
     handler.send_response(reply.status)
-    handler.send_header("x-request-id", request_id)
     for name, value in reply.headers.items():
         handler.send_header(name, value)
-    if reply.status not in (204, 304):
-        handler.send_header("Content-Type", "application/json")
+    if reply.has_body:
+        handler.send_header("Content-Type", reply.content_type)
         handler.send_header("Content-Length", str(len(payload)))
     if handler.close_connection:
         handler.send_header("Connection", "close")  # the client learns the connection ends here
     handler.end_headers()
-    if reply.status not in (204, 304):
+    if reply.has_body:
         handler.wfile.write(payload)
 
 
-def send_png(handler: Handler, data: bytes, request_id: str) -> None:
-    handler.send_response(200)
-    handler.send_header("x-request-id", request_id)
-    handler.send_header("Content-Type", "image/png")
-    handler.send_header("Content-Length", str(len(data)))
-    handler.send_header("Cache-Control", "public, max-age=31536000, immutable")
-    handler.end_headers()
-    handler.wfile.write(data)
+def drop_connection(handler: Handler) -> None:
+    """Close the connection without an answer (the ``drop`` fault: a lost response)."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.shutdown(socket.SHUT_RDWR)

@@ -1,14 +1,17 @@
-"""The idempotency store: which Idempotency-Key (per API key) has which run, and waiting for one in progress.
+"""The idempotency store: which Idempotency-Key (per API key) has which run, and whether it is still running.
 
 A request repeating a key with the same body (as parsed JSON: key order and spacing do not matter) gets the
-original answer back, marked ``Idempotent-Replayed: true``, and creates no run; with a different body it is a 409.
-A repeat that arrives while the first is still running waits for it.
+original answer back, marked ``Idempotent-Replayed: true``, and creates no run; with a different body it is a 409
+``idempotency_conflict`` (never retryable). A repeat with the same body that arrives while the first request is
+still in progress (before its answer is sent: the ``hold`` fault keeps it there) is a 409
+``idempotency_in_progress`` with ``Retry-After``, which a client may retry. Nothing here waits: the sandbox answers
+at once and the client decides.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["IdempotencyStore", "KeyRecord", "Outcome"]
 
@@ -26,8 +29,8 @@ class Outcome:
 @dataclass
 class KeyRecord:
     fingerprint: str  # the canonical JSON of the body first sent with the key
-    done: threading.Event = field(default_factory=threading.Event)
-    outcome: Outcome | None = None
+    outcome: Outcome | None = None  # None: the first request has not finished
+    ready_at: float = 0.0  # clock time from which the first request counts as finished (its answer is sent)
 
 
 class IdempotencyStore:
@@ -48,14 +51,13 @@ class IdempotencyStore:
             record = self._keys[identity] = KeyRecord(fingerprint)
             return record, True
 
-    @staticmethod
-    def finish(record: KeyRecord, outcome: Outcome) -> None:
-        record.outcome = outcome
-        record.done.set()
+    def finish(self, record: KeyRecord, outcome: Outcome, ready_at: float) -> None:
+        with self._lock:
+            record.outcome = outcome
+            record.ready_at = ready_at
 
     def release(self, identity: Identity, record: KeyRecord) -> None:
         """The first request failed before creating a run: forget the key, so a retry runs it."""
         with self._lock:
             if self._keys.get(identity) is record:
                 del self._keys[identity]
-        record.done.set()

@@ -119,6 +119,17 @@ def _ecma_pattern(jsonschema: Any) -> Any:
 
 
 def load_spec(path: Path) -> Spec:
+    """The spec at `path`, loaded once per version of the file (its size and mtime): every sandbox (a fixture per
+    test, a transport per test) would otherwise parse the YAML and build the validators again."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ImagineoError(f"cannot read the spec {path}: {exc.strerror or exc}") from None
+    return _load_spec(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_spec(path: Path, mtime_ns: int, size: int) -> Spec:
     try:
         yaml = importlib.import_module("yaml")
         jsonschema = importlib.import_module("jsonschema")

@@ -1,0 +1,439 @@
+"""`SandboxApp`: what one request to the sandbox means, whatever wire it came on (a socket or an httpx transport).
+
+`SandboxApp.handle` is a function of (method, target, headers, body) to a `Reply` (status, headers, body, and how
+the wire delivers it: ``delay``, ``drop``). It never sleeps and never touches a socket, so the HTTP server
+(`._server.SandboxServer`) and the in-process transport (`._transport.SandboxTransport`) share it whole: the same
+validation, idempotency, faults, counters and conformance verdicts. For the generate endpoint, in order:
+
+1. **Auth**: ``Authorization: Bearer <key>`` must be present (401 otherwise). Any key is accepted unless the sandbox
+   was given one; then any other key is a 401. Keys are never echoed.
+2. **Body**: at most 1 MiB (413 otherwise); strict JSON (no NaN, no lone surrogates, at most 32 levels deep: 400
+   otherwise), validated against the spec (`._validation`), where an integer has no fraction (512.0 is not an
+   integer): every problem in one 422.
+3. **Faults** (`._faults`), then **idempotency** (`._store`): the same key with another body is a 409
+   ``idempotency_conflict``; with the same body while the first is in progress, a 409 ``idempotency_in_progress``
+   with ``Retry-After``; afterwards, the original answer again.
+4. **The run**: ``runs_created`` goes up by one and the answer is a 200 ``GenerateImageOutput`` whose images the
+   sandbox serves itself (`._images`), at the origin the request was sent to.
+
+Every request to the generate endpoint is then judged and listed by `._conformance`. Admin endpoints:
+``GET /_sandbox/stats``, ``GET /_sandbox/runs``, ``GET /_sandbox/requests``, ``GET /_sandbox/conformance``,
+``POST /_sandbox/reset``, ``POST /_sandbox/faults``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._conformance import RULES, Conformance, Exchange
+from ._faults import FAULT_HEADER, REFUSE_STATUSES_WITH_RETRY_AFTER, Fault, SessionFaults, parse_fault
+from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_png
+from ._reply import IN_PROGRESS_CODE, MAX_BODY, Reply, error
+from ._store import IdempotencyStore, KeyRecord, Outcome
+from ._validation import BodyError, load_spec, parse_json, problems, spec_path
+
+__all__ = ["ADMIN_ENDPOINTS", "COUNTERS", "REPLAY_HEADER", "Request", "SandboxApp"]
+
+REPLAY_HEADER = "Idempotent-Replayed"
+COUNTERS = (
+    "generate_requests",
+    "idempotent_replays",
+    "conflicts",
+    "in_progress",
+    "faults_injected",
+    "validation_errors",
+    "auth_failures",
+    "images_served",
+)
+ADMIN_ENDPOINTS = (
+    "GET /_sandbox/stats",
+    "GET /_sandbox/runs",
+    "GET /_sandbox/requests",
+    "GET /_sandbox/conformance",
+    "POST /_sandbox/reset",
+    "POST /_sandbox/faults",
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the wire read it. `headers` have lower-case names; `base_url` is the origin it was sent to
+    (image URLs are built on it); `body_error` is the answer when the wire could not read the body (framing)."""
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    body: bytes
+    base_url: str
+    body_error: Reply | None = None
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    scheme, _, token = (headers.get("authorization") or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _fingerprint(raw: bytes) -> str:
+    try:
+        return canonical(parse_json(raw))
+    except BodyError:
+        return "raw:" + hashlib.sha256(raw).hexdigest()
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and math.isfinite(seconds) else None
+
+
+class SandboxApp:
+    """The sandbox's state (runs, keys, faults, counters, verdicts) and `handle`, the meaning of a request."""
+
+    api_key: str | None
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        spec: str | Path | None = None,
+        fail_first: int = 0,
+        fail_each: int = 0,
+        fail_status: int = 503,
+        retry_after: float = 1.0,
+        latency: float = 0.0,
+    ) -> None:
+        self.spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
+        self.api_key = api_key
+        self._clock = time.monotonic
+        self._lock = threading.Lock()
+        self._faults = SessionFaults()
+        self._store = IdempotencyStore()
+        self._conformance = Conformance()
+        self.set_faults(
+            fail_first=fail_first,
+            fail_each=fail_each,
+            fail_status=fail_status,
+            retry_after=retry_after,
+            latency=latency,
+        )
+        self._reset_state()
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        with self._lock:
+            self._runs: list[dict[str, Any]] = []
+            self._counters = dict.fromkeys(COUNTERS, 0)
+            self._requests = 0
+        self._store.forget()
+        self._faults.forget()
+        self._conformance.forget(self._clock())
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self._counters[name] += 1
+
+    def reset(self) -> None:
+        """Forget every run, Idempotency-Key, counter and listed request (the fault settings stay)."""
+        self._reset_state()
+
+    def set_faults(
+        self,
+        *,
+        fail_first: int | None = None,
+        fail_each: int | None = None,
+        fail_status: int | None = None,
+        retry_after: float | None = None,
+        latency: float | None = None,
+    ) -> None:
+        """Change the session's faults (see `imagineo.sandbox._faults`); None leaves a setting as it is.
+
+        Setting ``fail_first`` restarts its count: the next N generate requests fail.
+        """
+        self._faults.configure(
+            fail_first=fail_first,
+            fail_each=fail_each,
+            fail_status=fail_status,
+            retry_after=retry_after,
+            latency=latency,
+        )
+
+    @property
+    def fail_first(self) -> int:
+        return self._faults.fail_first
+
+    @property
+    def fail_each(self) -> int:
+        return self._faults.fail_each
+
+    @property
+    def fail_status(self) -> int:
+        return self._faults.fail_status
+
+    @property
+    def retry_after(self) -> float:
+        return self._faults.retry_after
+
+    @property
+    def latency(self) -> float:
+        return self._faults.latency
+
+    @property
+    def runs_created(self) -> int:
+        """How many runs were created (replays and refusals do not count)."""
+        with self._lock:
+            return len(self._runs)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The runs created, oldest first: run_id, model_type, idempotency_key, image_urls and the request body."""
+        with self._lock:
+            return [json.loads(json.dumps(run)) for run in self._runs]
+
+    def stats(self) -> dict[str, Any]:
+        """The counters served at GET /_sandbox/stats, with ``conformance``: a count per rule (`._conformance`)."""
+        with self._lock:
+            counters = {"runs_created": len(self._runs), **self._counters}
+        return {**counters, "conformance": self._conformance.counts()}
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request to the generate endpoint, oldest first, with its ``violations`` (GET /_sandbox/requests)."""
+        return self._conformance.requests()
+
+    def conformance(self) -> dict[str, Any]:
+        """The rules, their counts and the requests that broke one (GET /_sandbox/conformance)."""
+        return {
+            "rules": dict(RULES),
+            "counts": self._conformance.counts(),
+            "violations": [entry for entry in self._conformance.requests() if entry["violations"]],
+        }
+
+    # -- requests -------------------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        """The answer to one request (never raises: a sandbox bug is a 500 with the spec's Error body)."""
+        arrived = self._clock()
+        with self._lock:
+            self._requests += 1
+            request_id = f"req_sbx_{self._requests:06d}"
+        path = request.target.split("?", 1)[0]
+        try:
+            reply = self._route(request, path)
+        except Exception as exc:  # a sandbox bug: answer it rather than look like a dropped connection
+            reply = error(500, f"Sandbox error: {type(exc).__name__}: {exc}")
+        reply.headers = {"x-request-id": request_id, **reply.headers}
+        if path == self.spec.generate_path:
+            self._judge(request, reply, request_id, arrived)
+        return reply
+
+    def _judge(self, request: Request, reply: Reply, request_id: str, arrived: float) -> None:
+        self._conformance.record(
+            Exchange(
+                request_id=request_id,
+                method=request.method,
+                token=_bearer(request.headers),
+                key=request.headers.get("idempotency-key"),
+                fingerprint=_fingerprint(request.body),
+                arrived=arrived,
+                answered=self._clock() + reply.delay,
+                status=None if reply.drop else reply.status,
+                code=reply.code,
+                retry_after=_seconds(reply.headers.get("Retry-After")),
+            )
+        )
+
+    def _route(self, request: Request, path: str) -> Reply:
+        method = request.method
+        if request.body_error is not None:
+            return request.body_error
+        if len(request.body) > MAX_BODY:
+            return error(
+                413,
+                f"The body is {len(request.body)} bytes; the limit is {MAX_BODY} bytes (1 MiB)",
+                limit_bytes=MAX_BODY,
+            )
+        if path == self.spec.generate_path:
+            if method != "POST":
+                return error(405, f"{method} is not allowed here; use POST")
+            return self._generate(request)
+        if method == "GET" and (match := IMAGE_PATH.fullmatch(path)):
+            digest, w, h = match.group(1), int(match.group(2)), int(match.group(3))
+            if not (1 <= w <= MAX_IMAGE_SIDE and 1 <= h <= MAX_IMAGE_SIDE):
+                return error(404, "No such image")
+            data = render_png(digest, w, h)
+            self._count("images_served")
+            headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+            return Reply(200, headers=headers, content=data, content_type="image/png")
+        if path.startswith("/_sandbox/") or path == "/":
+            return self._admin(method, path, request.body)
+        return error(404, f"No such endpoint: {method} {path}")
+
+    def _admin(self, method: str, path: str, body: bytes) -> Reply:
+        if method == "GET" and path == "/":
+            index = {"service": "imagineo sandbox", "spec": str(self.spec.path), "generate": self.spec.generate_path}
+            return Reply(200, {**index, "admin": list(ADMIN_ENDPOINTS), "conformance_rules": dict(RULES)})
+        if method == "GET" and path == "/_sandbox/stats":
+            return Reply(200, self.stats())
+        if method == "GET" and path == "/_sandbox/runs":
+            return Reply(200, self.runs())
+        if method == "GET" and path == "/_sandbox/requests":
+            return Reply(200, self.requests())
+        if method == "GET" and path == "/_sandbox/conformance":
+            return Reply(200, self.conformance())
+        if method == "POST" and path == "/_sandbox/reset":
+            self.reset()
+            return Reply(200, self.stats())
+        if method == "POST" and path == "/_sandbox/faults":
+            try:
+                settings = parse_json(body) if body.strip() else {}
+                if not isinstance(settings, dict):
+                    raise TypeError("the body must be a JSON object")
+                allowed = set(SessionFaults.SETTINGS)
+                unknown = set(settings) - allowed
+                if unknown:
+                    raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(allowed)}")
+                self.set_faults(**settings)
+            except (ValueError, TypeError) as exc:
+                return error(400, f"Bad fault settings: {exc}")
+            return Reply(200, self._faults.settings())
+        return error(404, f"No such endpoint: {method} {path}")
+
+    def _generate(self, request: Request) -> Reply:
+        headers = request.headers
+        # 1. auth
+        token = _bearer(headers)
+        if not token:
+            return self._auth_failure("Missing API key: send 'Authorization: Bearer <api key>'")
+        if self.api_key is not None and token != self.api_key:
+            return self._auth_failure("Invalid API key")
+        # 2. headers and body
+        key = headers.get("idempotency-key")
+        if key is not None and not self.spec.key_validator.is_valid(key):
+            return error(
+                400,
+                "Invalid Idempotency-Key",
+                details=[{"field": "Idempotency-Key", "message": "must be 1 to 255 characters"}],
+            )
+        requested: Fault | None = None
+        fault_header = headers.get(FAULT_HEADER.lower())
+        if fault_header is not None:
+            try:
+                requested = parse_fault(fault_header)
+            except ValueError as exc:
+                return error(400, f"Bad {FAULT_HEADER} header: {exc}")
+        content_type = headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            return error(400, f"Requests are JSON only; got Content-Type {content_type!r}")
+        try:
+            body = parse_json(request.body)
+        except BodyError as exc:
+            return error(400, str(exc))
+        model_type, details = problems(self.spec, body)
+        if details:
+            self._count("validation_errors")
+            where = f' for model_type "{model_type}"' if model_type else ""
+            return error(422, f"Invalid input{where}", details=details)
+        assert isinstance(body, dict)
+        assert isinstance(model_type, str)
+        fingerprint = canonical(body)
+        identity = (token, key if key is not None else "body:" + fingerprint)
+
+        # 3. faults
+        self._count("generate_requests")
+        fault, latency, retry_after = self._faults.choose(identity, requested)
+        if fault is not None:
+            self._count("faults_injected")
+        if fault is not None and fault.before_run:
+            return self._refusal(fault.status, retry_after)
+
+        # 4. idempotency, then the run
+        record: KeyRecord | None = None
+        if key is not None:
+            record, owner = self._store.claim(identity, fingerprint)
+            if not owner:
+                return self._repeat(record, fingerprint)
+        try:
+            outcome = self._run(request.base_url, body, model_type, key, fault)
+        except BaseException:
+            if record is not None:
+                self._store.release(identity, record)
+            raise
+        hold = fault.seconds if fault is not None and fault.kind == "hold" else 0.0
+        if record is not None:
+            self._store.finish(record, outcome, ready_at=self._clock() + hold)
+        # 5. how the answer is delivered
+        delay = latency + hold + (fault.seconds if fault is not None and fault.kind == "slow" else 0.0)
+        if fault is not None and fault.kind == "drop":
+            return Reply(0, delay=delay, drop=True)  # the status is never sent
+        if fault is not None and fault.kind == "status" and fault.status != 204:
+            reply = error(fault.status, "Injected failure after the run was created (X-Sandbox-Fault)")
+        else:
+            reply = self._outcome_reply(outcome)
+        reply.delay = delay
+        return reply
+
+    def _auth_failure(self, message: str) -> Reply:
+        self._count("auth_failures")
+        reply = error(401, message)
+        reply.headers["WWW-Authenticate"] = "Bearer"
+        return reply
+
+    @staticmethod
+    def _refusal(status: int, retry_after: float) -> Reply:
+        text = "Too many requests" if status == 429 else "Injected failure (sandbox fault)"
+        if status == 503:
+            text = "Service unavailable"
+        reply = error(status, text)
+        if status in REFUSE_STATUSES_WITH_RETRY_AFTER:
+            reply.headers["Retry-After"] = f"{retry_after:g}"
+        return reply
+
+    def _repeat(self, record: KeyRecord, fingerprint: str) -> Reply:
+        """A request repeating a key: 409 for another body, 409 in progress, or the original answer again."""
+        if record.fingerprint != fingerprint:
+            self._count("conflicts")
+            return error(409, "This Idempotency-Key was already used with a different request body")
+        left = record.ready_at - self._clock()
+        if record.outcome is None or left > 0:
+            self._count("in_progress")
+            reply = error(
+                409, "A request with this Idempotency-Key is still in progress; retry later", code=IN_PROGRESS_CODE
+            )
+            reply.headers["Retry-After"] = str(max(1, math.ceil(left)))
+            return reply
+        self._count("idempotent_replays")
+        reply = self._outcome_reply(record.outcome)
+        reply.headers[REPLAY_HEADER] = "true"
+        return reply
+
+    @staticmethod
+    def _outcome_reply(outcome: Outcome) -> Reply:
+        if outcome.status == 204:
+            return Reply(204)
+        return Reply(outcome.status, json.loads(outcome.body))
+
+    def _run(
+        self, base_url: str, body: dict[str, Any], model_type: str, key: str | None, fault: Fault | None
+    ) -> Outcome:
+        urls = image_urls(base_url, body)
+        run_id = "r_" + uuid.uuid4().hex[:12]
+        output: dict[str, Any] = {"image_url": urls[0], "run_id": run_id, "model_type": model_type}
+        if len(urls) > 1:
+            output["image_urls"] = urls
+        with self._lock:
+            self._runs.append(
+                {"run_id": run_id, "model_type": model_type, "idempotency_key": key, "image_urls": urls, "body": body}
+            )
+        if fault is not None and fault.kind == "status" and fault.status == 204:
+            return Outcome(204, b"")
+        return Outcome(200, json.dumps(output).encode())
