@@ -39,7 +39,7 @@ from ._http import (
 )
 from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_png
 from ._store import IdempotencyStore, KeyRecord, Outcome
-from ._validation import BodyError, load_spec, parse_json, problems, spec_path
+from ._validation import BodyError, Spec, load_spec, parse_json, problems, spec_path
 
 __all__ = ["DEFAULT_HOST", "REPLAY_HEADER", "SandboxServer"]
 
@@ -77,7 +77,7 @@ class SandboxServer:
         latency: float = 0.0,
         log: TextIO | None = None,
     ) -> None:
-        self.spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
+        self.spec: Spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
         self.api_key = api_key
         self.log = log
         self._lock = threading.Lock()
@@ -96,7 +96,7 @@ class SandboxServer:
         self.host = host
         self.port: int = self._httpd.server_address[1]
         shown = f"[{host.strip('[]')}]" if ":" in host else host
-        self.url = f"http://{shown}:{self.port}"
+        self.url: str = f"http://{shown}:{self.port}"
         self._thread: threading.Thread | None = None
 
     # -- state ----------------------------------------------------------------------------------------------
