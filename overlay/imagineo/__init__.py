@@ -12,6 +12,10 @@ defaults, validation), `_transport` (timeouts, retries, idempotency), `_exceptio
 response models and the endpoint come from the generated `imagineo_api` package, which is imported on first use
 (constructing a client, or reading `imagineo.GenerateImageOutput`), so ``import imagineo`` costs little more than
 ``import httpx``.
+
+Results: ``images.generate`` returns `GenerateImageOutput` (the generated model plus ``_request_id``, the answer's
+``x-request-id``; see `_result`) or None for a 204; ``images.with_raw_response.generate`` returns an `APIResponse`
+(headers, status, request id, ``.parse()``; `_response`).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -46,15 +50,16 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._models import DEFAULT_MODEL_TYPE, MODEL_DEFAULTS, MODEL_TYPES
+from ._response import APIResponse, AsyncAPIResponse
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from imagineo_api.models import GenerateImageOutput
+    from ._result import GenerateImageOutput
 
 
 def __getattr__(name: str) -> Any:
     if name == "GenerateImageOutput":
-        from imagineo_api.models import GenerateImageOutput
+        from ._result import GenerateImageOutput
 
         return GenerateImageOutput
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -71,10 +76,12 @@ __all__ = [
     "MODEL_TYPES",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseTooLargeError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncImagineoAIClient",
     "AuthenticationError",
     "BadRequestError",

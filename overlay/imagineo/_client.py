@@ -7,8 +7,10 @@ One call flows one way:
       -> imagineo_api.api.runs.generate_run._get_kwargs: the generated endpoint's request (method, path, JSON, headers)
       -> _Settings.build: the client's URL prefix, auth and User-Agent headers, Idempotency-Key, extra_headers/body
       -> _transport.send / send_async: timeouts, retries, backoff (the same request, so the same Idempotency-Key)
-      -> _parse: 204 -> None; 200 -> imagineo_api.models.GenerateImageOutput via the generated parser, which
-         checks the body (generator/templates/); anything else -> a typed error from _exceptions.
+      -> _response.parse: 204 -> None; 200 -> imagineo.GenerateImageOutput (the generated parser's
+         imagineo_api.models.GenerateImageOutput, which checks the body (generator/templates/), with ``_request_id``
+         from x-request-id; _result); anything else -> a typed error from _exceptions.
+         ``images.with_raw_response.generate`` stops before parsing: an _response.APIResponse around the answer.
 
 Defaults (see README "Timeouts, retries and idempotency"): ``timeout`` is httpx's, per socket operation: 300 s for
 each read (image generation is slow) and 10 s to connect; ``attempt_timeout`` bounds one whole attempt at 600 s;
@@ -48,15 +50,16 @@ from ._checks import (
     _check_timeout,
     _prepare,
 )
-from ._exceptions import APIResponseValidationError, ImagineoError, status_error
+from ._exceptions import ImagineoError
+from ._response import AsyncImagesWithRawResponse, ImagesWithRawResponse, parse
 from ._version import __version__
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from imagineo_api.errors import ResponseValidationError
-    from imagineo_api.models import GenerateImageOutput
+    from imagineo_api import models as _generated
 
+    from ._result import GenerateImageOutput
     from ._types import AsyncGenerate, Generate, TimeoutTypes
 
 __all__ = [
@@ -269,17 +272,6 @@ def _endpoint() -> ModuleType:
     return generate_run
 
 
-@functools.cache
-def _response_parsing() -> tuple[type[ResponseValidationError], type[GenerateImageOutput], Any]:
-    """The generated parser's error for a broken body, the generated output model, and the parser's client."""
-    from imagineo_api.client import Client
-    from imagineo_api.errors import ResponseValidationError
-    from imagineo_api.models import GenerateImageOutput
-
-    context = Client(base_url="http://parse-context.invalid", raise_on_unexpected_status=True)
-    return ResponseValidationError, GenerateImageOutput, context
-
-
 def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
     """The call's fields, from keyword arguments, one mapping, or a generated input model."""
     if input is None:
@@ -297,28 +289,6 @@ def _collect(input: object, params: dict[str, Any]) -> Mapping[str, Any]:
     raise TypeError(
         f"images.generate() input must be a mapping or an imagineo_api.models input model, got {type(input).__name__}"
     )
-
-
-def _parse(response: httpx.Response) -> GenerateImageOutput | None:
-    """204 -> None; 200 -> the generated GenerateImageOutput; anything else -> a typed error."""
-    status = response.status_code
-    if status == 204:
-        return None
-    if not 200 <= status < 300:
-        raise status_error(response)
-    if status != 200:
-        raise APIResponseValidationError(
-            response, response.text, f"Undocumented success status {status}; the API documents 200 and 204"
-        )
-    invalid, output_model, context = _response_parsing()
-    try:
-        # The generated parser checks the body (JSON, an object, each field's type, no null) and raises its
-        # ResponseValidationError, whose reason and body (the JSON, else the text) are this error's.
-        parsed = _endpoint()._parse_response(client=context, response=response)
-    except invalid as exc:
-        raise APIResponseValidationError(response, exc.body, exc.reason) from None
-    assert isinstance(parsed, output_model)
-    return parsed
 
 
 class _ClientBase:
@@ -478,6 +448,11 @@ class Images:
     def __init__(self, client: ImagineoAIClient) -> None:
         self._client = client
 
+    @functools.cached_property
+    def with_raw_response(self) -> ImagesWithRawResponse:
+        """The same calls, returning the raw answer (headers, status, request id; ``.parse()`` for the result)."""
+        return ImagesWithRawResponse(self)
+
     def _generate(
         self,
         input: object = None,
@@ -497,19 +472,31 @@ class Images:
         answers 204. Raises ImagineoValidationError before sending anything when the input breaks the spec, and an
         APIError subclass for network and API errors.
         """
+        return parse(self._send(input, params, timeout, max_retries, extra_headers, extra_body, idempotency_key))
+
+    def _send(
+        self,
+        input: object,
+        params: dict[str, Any],
+        timeout: TimeoutTypes,
+        max_retries: int | None,
+        extra_headers: Mapping[str, str] | None,
+        extra_body: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> httpx.Response:
+        """Build, send (with retries) and read one call's answer, whatever its status."""
         client = self._client
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
         retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
-        response = _transport.send(client._http, request, retries, settings.limits)
-        return _parse(response)
+        return _transport.send(client._http, request, retries, settings.limits)
 
     if not TYPE_CHECKING:
         generate = _generate
 
     def download(
         self,
-        result: GenerateImageOutput | None,
+        result: _generated.GenerateImageOutput | None,
         dest: str | os.PathLike[str],
         *,
         max_bytes: int = _download.DEFAULT_MAX_IMAGE_BYTES,
@@ -538,6 +525,11 @@ class AsyncImages:
     def __init__(self, client: AsyncImagineoAIClient) -> None:
         self._client = client
 
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncImagesWithRawResponse:
+        """The same calls, returning the raw answer (headers, status, request id; ``await .parse()`` for the result)."""
+        return AsyncImagesWithRawResponse(self)
+
     async def _generate(
         self,
         input: object = None,
@@ -551,19 +543,32 @@ class AsyncImages:
         **params: Any,
     ) -> Result:
         """The async twin of `Images.generate`."""
+        options = (timeout, max_retries, extra_headers, extra_body, idempotency_key)
+        return parse(await self._send(input, params, *options))
+
+    async def _send(
+        self,
+        input: object,
+        params: dict[str, Any],
+        timeout: TimeoutTypes,
+        max_retries: int | None,
+        extra_headers: Mapping[str, str] | None,
+        extra_body: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> httpx.Response:
+        """Build, send (with retries) and read one call's answer, whatever its status."""
         client = self._client
         settings = client._settings
         request = settings.build(client._http, input, params, timeout, extra_headers, extra_body, idempotency_key)
         retries = settings.max_retries if max_retries is None else _check_retries(max_retries)
-        response = await _transport.send_async(client._http, request, retries, settings.limits)
-        return _parse(response)
+        return await _transport.send_async(client._http, request, retries, settings.limits)
 
     if not TYPE_CHECKING:
         generate = _generate
 
     async def download(
         self,
-        result: GenerateImageOutput | None,
+        result: _generated.GenerateImageOutput | None,
         dest: str | os.PathLike[str],
         *,
         max_bytes: int = _download.DEFAULT_MAX_IMAGE_BYTES,

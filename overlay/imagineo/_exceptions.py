@@ -182,8 +182,8 @@ class ImagineoValidationError(ImagineoError, ValueError):
     """
 
     def __init__(self, model_type: str | None, errors: list[FieldError]) -> None:
-        self.model_type = model_type
-        self.errors = errors
+        self.model_type: str | None = model_type
+        self.errors: list[FieldError] = errors
         where = f" for model_type {model_type!r}" if model_type else ""
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         lines = "\n".join(f"  - {e.field}: {e.message}" for e in errors)
@@ -214,9 +214,9 @@ class APIError(ImagineoError):
         message = redact(message, secrets)
         body = _redact_value(body, secrets)
         super().__init__(message)
-        self.message = message
-        self.request = request
-        self.body = body
+        self.message: str = message
+        self.request: httpx.Request | None = request
+        self.body: object | None = body
 
 
 class APIConnectionError(APIError):
@@ -251,10 +251,10 @@ class APIResponseTooLargeError(APIError):
             "(max_response_bytes); it was not read further"
         )
         super().__init__(message, response.request)
-        self.response = response
-        self.status_code = response.status_code
-        self.request_id = _request_id(response)
-        self.limit = limit
+        self.response: httpx.Response = response
+        self.status_code: int = response.status_code
+        self.request_id: str | None = _request_id(response)
+        self.limit: int = limit
 
 
 class APIResponseValidationError(APIError):
@@ -262,9 +262,9 @@ class APIResponseValidationError(APIError):
 
     def __init__(self, response: httpx.Response, body: object | None, message: str) -> None:
         super().__init__(message, response.request, body=body)
-        self.response = response
-        self.status_code = response.status_code
-        self.request_id = _request_id(response)
+        self.response: httpx.Response = response
+        self.status_code: int = response.status_code
+        self.request_id: str | None = _request_id(response)
 
 
 class APIStatusError(APIError):
@@ -276,9 +276,9 @@ class APIStatusError(APIError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
         super().__init__(message, response.request, body=body)
-        self.response = response
-        self.status_code = response.status_code
-        self.request_id = _request_id(response)
+        self.response: httpx.Response = response
+        self.status_code: int = response.status_code
+        self.request_id: str | None = _request_id(response)
 
 
 class BadRequestError(APIStatusError):

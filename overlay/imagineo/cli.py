@@ -37,6 +37,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imagineo_api import catalog
+
+from ._client import DEFAULT_ATTEMPT_TIMEOUT
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -88,7 +91,21 @@ def _connection_options() -> argparse.ArgumentParser:
     group = parent.add_argument_group("connection")
     group.add_argument("--api-url", metavar="URL", help="API base URL (default: $IMAGINEO_API_URL)")
     group.add_argument("--api-key", metavar="KEY", help="API key (default: $IMAGINEO_API_KEY, the safer place for it)")
-    group.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="per-request timeout (default: 300 s)")
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="httpx's timeout for each network operation, not the call: each connect, each read (the silence "
+        f"between two pieces of the answer), each write (default: {catalog.TIMEOUT_READ:g} s to read, "
+        f"{catalog.TIMEOUT_CONNECT:g} s to connect)",
+    )
+    group.add_argument(
+        "--attempt-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="total deadline of one attempt, from sending to the answer's last byte; a call makes up to "
+        f"--max-retries + 1 attempts (default: {DEFAULT_ATTEMPT_TIMEOUT:g} s)",
+    )
     group.add_argument("--max-retries", type=_count, metavar="N", help="retries after the first attempt (default: 2)")
     group.add_argument(
         "--allow-insecure-http", action="store_true", help="allow plain http to a non-loopback host (sends the key)"
@@ -238,9 +255,35 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.timeout is not None:
         options["timeout"] = args.timeout
+    if args.attempt_timeout is not None:
+        options["attempt_timeout"] = args.attempt_timeout
     if args.max_retries is not None:
         options["max_retries"] = args.max_retries
     return options
+
+
+#: The client's words for its arguments, and the CLI's: a connection error names the option the user can pass.
+_CLI_SPELLINGS = (
+    ("pass api_url=...", "pass --api-url URL"),
+    ("pass api_key=...", "pass --api-key KEY"),
+    ("pass allow_insecure_http=True", "pass --allow-insecure-http"),
+    ("api_url ", "--api-url "),
+    ("api_key ", "--api-key "),
+)
+
+
+def _connection_error(exc: Exception) -> str:
+    """The client's message for a bad URL, key or option, in the CLI's terms (``--api-url``, not ``api_url=``).
+
+    The client's constructor speaks Python (`ImagineoAIClient(api_url=...)`); the same check behind the command
+    line names its options instead. Only whole phrases are replaced, at the start of the message or after "pass"."""
+    message = str(exc)
+    for python, option in _CLI_SPELLINGS:
+        if python.startswith("pass "):
+            message = message.replace(python, option)
+        elif message.startswith(python):
+            message = option + message[len(python) :]
+    return message
 
 
 def _generate(args: argparse.Namespace, ui: UI) -> int:
@@ -268,9 +311,13 @@ def _generate(args: argparse.Namespace, ui: UI) -> int:
             return EXIT_USAGE
     try:
         model_type, _, _ = _models.prepare(fields)
-        client = ImagineoAIClient(**_client_options(args))
-    except ImagineoError as exc:  # ImagineoValidationError, or no URL/key, or a bad URL
+    except ImagineoError as exc:  # ImagineoValidationError: a field (or the model type) breaks the spec
         ui.error(str(exc))
+        return EXIT_USAGE
+    try:
+        client = ImagineoAIClient(**_client_options(args))
+    except ImagineoError as exc:  # no URL/key, or a bad URL
+        ui.error(_connection_error(exc))
         return EXIT_USAGE
     options: RequestOptions = {}
     if args.idempotency_key:
@@ -372,7 +419,7 @@ def _batch(args: argparse.Namespace, ui: UI) -> int:
             ui=ui,
         )
     except ImagineoError as exc:  # no URL or key, a bad URL
-        ui.error(str(exc))
+        ui.error(_connection_error(exc))
         return EXIT_USAGE
 
 

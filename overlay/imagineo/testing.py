@@ -149,4 +149,5 @@ def _define_fixture() -> Any:
 
 
 with contextlib.suppress(ImportError):  # without pytest, only the context manager is offered
-    imagineo_sandbox = _define_fixture()
+    #: The pytest fixture (a pytest FixtureFunctionDefinition; Any, so the module imports without pytest).
+    imagineo_sandbox: Any = _define_fixture()

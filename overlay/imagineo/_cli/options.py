@@ -50,6 +50,7 @@ RESERVED_FLAGS = frozenset(
         "--api-url",
         "--api-key",
         "--timeout",
+        "--attempt-timeout",
         "--max-retries",
         "--idempotency-key",
         "--header",

@@ -39,7 +39,7 @@ from ._faults import FAULT_HEADER, REFUSE_STATUSES_WITH_RETRY_AFTER, Fault, Sess
 from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_png
 from ._reply import IN_PROGRESS_CODE, MAX_BODY, Reply, error
 from ._store import IdempotencyStore, KeyRecord, Outcome
-from ._validation import BodyError, load_spec, parse_json, problems, spec_path
+from ._validation import BodyError, Spec, load_spec, parse_json, problems, spec_path
 
 __all__ = ["ADMIN_ENDPOINTS", "COUNTERS", "REPLAY_HEADER", "Request", "SandboxApp"]
 
@@ -113,8 +113,8 @@ class SandboxApp:
         retry_after: float = 1.0,
         latency: float = 0.0,
     ) -> None:
-        self.spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
-        self.api_key = api_key
+        self.spec: Spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
+        self.api_key: str | None = api_key
         self._clock = time.monotonic
         self._lock = threading.Lock()
         self._faults = SessionFaults()

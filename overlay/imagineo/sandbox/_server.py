@@ -60,7 +60,7 @@ class SandboxServer(SandboxApp):
         self.host = host
         self.port: int = self._httpd.server_address[1]
         shown = f"[{host.strip('[]')}]" if ":" in host else host
-        self.url = f"http://{shown}:{self.port}"
+        self.url: str = f"http://{shown}:{self.port}"
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
