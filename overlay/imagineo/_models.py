@@ -11,14 +11,16 @@ One call's input goes through `prepare()`, in this order, before anything touche
    ``workflow_type`` the deprecated name of ``model_type``, which warns);
 2. ``model_type`` defaults to ``catalog.DEFAULT_MODEL_TYPE``, and the spec's defaults for that model type
    (`MODEL_DEFAULTS`) fill the fields the caller left out; a value the caller gave is never replaced;
-3. the body is validated with ``imagineo_api.schemas`` (strict scalar types) and every problem is reported at once,
-   in words that name the model type, the field, the rule and the value given;
+3. the body is validated with the rules of ``imagineo_api.schemas`` (strict scalar types) and every problem is
+   reported at once, in words that name the model type, the field, the rule and the value given;
 4. the generated request model (``imagineo_api.models.<Variant>``) is built from the validated body.
 
 Validation only checks: the body that goes on the wire is the caller's own values (plus defaults), so a URL is sent
 exactly as written and nothing is coerced. The one rewrite is ``model_id``: the generated request model parses it
-as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic and attrs
-models are imported on first use, so ``import imagineo`` does not pay for them; the catalogue costs a dict literal.
+as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The validator of a model
+type and the attrs models are loaded on first use, so ``import imagineo`` does not pay for them (the catalogue costs
+a dict literal), and the first call builds only the validator it uses, from the core schema written out at
+generation time (``imagineo_api.core_schemas``): pydantic itself is not imported (see `_validator`).
 """
 
 from __future__ import annotations
@@ -109,12 +111,32 @@ def _field_spec(name: str, info: Mapping[str, Any]) -> FieldSpec:
     )
 
 
-@functools.cache
-def _validation_models() -> dict[str, type[BaseModel]]:
-    """model_type -> pydantic model from imagineo_api.schemas (the class the catalogue names)."""
-    from imagineo_api import schemas
+class _Validator(typing.Protocol):
+    def validate_python(self, input: Any, /) -> Any: ...
 
-    return {tag: getattr(schemas, name) for tag, name in catalog.CLASS_NAMES.items()}
+
+@functools.cache
+def _validator(model_type: str) -> _Validator:
+    """The validator of one model type, built on its first call: only what that call needs is loaded.
+
+    It is a ``pydantic_core.SchemaValidator`` built from ``imagineo_api.core_schemas``, the core schema that pydantic
+    itself builds for the model ``imagineo_api.schemas`` has for this model type, written out at generation time
+    (generator/core_schemas.py): the same rules and the same errors, without importing pydantic or building any
+    model class. If the installed pydantic-core does not accept that schema (a release that changed the schema
+    format), the model from ``imagineo_api.schemas`` is used instead, built by the installed pydantic.
+    """
+    from imagineo_api import core_schemas
+    from pydantic_core import SchemaError, SchemaValidator
+
+    name = catalog.CLASS_NAMES[model_type]
+    entry = core_schemas.SCHEMAS[name]
+    try:
+        return SchemaValidator(entry["schema"], entry["config"])
+    except SchemaError:
+        from imagineo_api import schemas
+
+        model: type[BaseModel] = getattr(schemas, name)
+        return model.__pydantic_validator__
 
 
 @functools.cache
@@ -183,11 +205,11 @@ def prepare(params: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
         body.setdefault(name, value)
 
     # 3. validation against the generated model
-    validator = _validation_models()[model_type]
-    from pydantic import ValidationError
+    validator = _validator(model_type)
+    from pydantic_core import ValidationError
 
     try:
-        validator.model_validate(body)
+        validator.validate_python(body)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             errors.append(_describe(model_type, err, alias_of))
