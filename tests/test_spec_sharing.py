@@ -579,6 +579,7 @@ BREAKING: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, 
     ),
 }
 
+
 def _next_minor(version: str) -> str:
     major, minor, _ = (int(part) for part in version.split("."))
     return f"{major}.{minor + 1}.0"
