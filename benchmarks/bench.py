@@ -1,6 +1,6 @@
 """What the SDK costs its user, side by side with raw httpx and openai-python, as ratios measured in one run.
 
-    make bench                                  # installs the `bench` extra, then runs this
+    make bench                                  # installs the `bench` dependency group, then runs this
     .venv/bin/python benchmarks/bench.py        # the same, without the install step
     .venv/bin/python benchmarks/bench.py --quick --only 1,4
 
