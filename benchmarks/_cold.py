@@ -37,9 +37,9 @@ print(elapsed, peak)
 
 
 # httpx imports its optional command line (click, rich, pygments) whenever they are installed, as they are in this
-# .venv (the dev group and the cli extra), which makes ``import httpx`` about twice as slow as in an app that has only the
-# runtime dependencies. The "runtime deps only" probes hide those three, so the ratio a user of plain
-# ``pip install imagineo`` sees is measured too.
+# .venv (the dev group), which makes ``import httpx`` about twice as slow as in an app that has only the runtime
+# dependencies. The "runtime deps only" probes hide those three, so the ratio a user of plain ``pip install imagineo``
+# sees is measured too.
 HIDE_HTTPX_CLI = """
 import sys
 class _Hide:
