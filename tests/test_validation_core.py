@@ -57,20 +57,59 @@ def test_core_validator_judges_like_the_pydantic_model(model_type: str) -> None:
         assert _errors(core, body) == _errors(model, body), f"{model_type}: verdicts differ on {body!r}"
 
 
+@pytest.mark.parametrize("model_type", MODEL_TYPES)
+def test_fast_check_vouches_only_for_what_pydantic_core_accepts(model_type: str) -> None:
+    """The plain-Python fast check of _models answers True only for bodies the pydantic model accepts (it may defer
+    more), and it does vouch for the valid ones (the example, the full and the minimal body), so they skip
+    pydantic-core.
+
+    Caught: a fast check looser than pydantic-core (bool taken as an int, a float field taking NaN, a pattern
+    matched with search instead of in full, an unknown field let through): an invalid body would be sent. And a
+    fast check that defers everything (a node type it stopped knowing after a pydantic upgrade), which keeps every
+    rule but loads pydantic-core on every first call again.
+    """
+    name = catalog.CLASS_NAMES[model_type]
+    model = getattr(schemas, name).__pydantic_validator__
+    fast = _models._fast_check(model_type)
+    for body in _bodies(model_type):
+        if fast(body):
+            assert _errors(model, body) is None, f"{model_type}: the fast check passed an invalid body {body!r}"
+    for body in (EXAMPLE_FOR[model_type], full_body(model_type), minimal_body(model_type)):
+        assert fast(body), f"{model_type}: the fast check defers a valid body {body!r}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["https://example.com/a.png\n", "https://example.com/ä.png", "xhttps://example.com/a.png", "https://a.com/\ud800"],
+)
+def test_fast_check_defers_urls_it_cannot_vouch_for(value: str) -> None:
+    """A URL with a trailing newline, non-ASCII text, text before the scheme or a lone surrogate is not vouched for
+    by the fast check (Python's `$` matches before a final newline; Rust's regex, which pydantic-core uses, does not).
+
+    Caught: the fast check matching patterns with `re.search`, or without the ASCII and newline guard.
+    """
+    for model_type in MODEL_TYPES:
+        props = VARIANTS[model_type]["properties"]
+        for name, prop in props.items():
+            if prop.get("format") == "uri":
+                assert not _models._fast_check(model_type)({**full_body(model_type), name: value}), (model_type, name)
+
+
 def test_a_call_builds_no_pydantic_model() -> None:
-    """A fresh process validates a call of every model type without importing pydantic's models or
-    imagineo_api.schemas: only pydantic-core and the written schemas are loaded.
+    """A fresh process validates a valid call of every model type without importing pydantic, its models,
+    imagineo_api.schemas or even pydantic-core: the fast check vouches for them.
 
     Caught: _models._validator falling back to imagineo_api.schemas (a written schema that pydantic-core rejects,
-    say after a pydantic upgrade without `make generate`), which keeps every rule but brings back the cost of building
-    all the models on the first call (benchmarks row 7).
+    say after a pydantic upgrade without `make generate`), or the fast check deferring valid bodies, which keep every
+    rule but bring back the cost of loading them on the first call (benchmarks row 7).
     """
     code = (
         "import sys\n"
         "from imagineo import _models\n"
         f"for example in {list(EXAMPLE_FOR.values())!r}:\n"
         "    _models.prepare(example)\n"
-        "loaded = sorted(m for m in ('pydantic', 'pydantic.main', 'imagineo_api.schemas') if m in sys.modules)\n"
+        "heavy = ('pydantic', 'pydantic.main', 'pydantic_core', 'imagineo_api.schemas')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
         "print(','.join(loaded))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
