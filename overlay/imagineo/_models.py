@@ -19,8 +19,9 @@ Validation only checks: the body that goes on the wire is the caller's own value
 exactly as written and nothing is coerced. The one rewrite is ``model_id``: the generated request model parses it
 as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The validator of a model
 type and the attrs models are loaded on first use, so ``import imagineo`` does not pay for them (the catalogue costs
-a dict literal), and the first call builds only the validator it uses, from the core schema written out at
-generation time (``imagineo_api.core_schemas``): pydantic itself is not imported (see `_validator`).
+a dict literal), and the first call reads only its own model type's core schema, written out at generation time
+(``imagineo_api.core_schemas``): a valid body is vouched for by `_fast_check` in plain Python, anything else is judged
+by pydantic-core (`_validator`); pydantic itself is not imported.
 """
 
 from __future__ import annotations
