@@ -19,7 +19,7 @@ help:
 	@echo "make test            check-generated + lint + the whole test suite (what CI runs)"
 	@echo "make check-generated fail with a diff if generated_client/ is out of step with the spec"
 	@echo "make lint            ruff + mypy --strict on hand-written code"
-	@echo "make install         .venv with the project (editable) and dev tools; npm tools into node_modules/"
+	@echo "make install         .venv with the project (editable) and the dev tools (group dev); npm tools into node_modules/"
 	@echo "make spec            bundled spec (YAML, JSON), offline HTML reference, TS types into dist/spec/"
 	@echo "make check-breaking  fail, listing each change, if the spec breaks clients of BASE (make check-breaking BASE=v1.0.0)"
 
@@ -30,7 +30,8 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (set PYTHON=...)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -c 'import sys; from pip import __version__ as v; sys.exit(0 if tuple(map(int, v.split(".")[:2])) >= (25, 1) else f"pip {v} cannot install PEP 735 dependency groups (pip >= 25.1 can): upgrade pip in $(VENV)")'
+	$(PY) -m pip install --quiet -e . --group dev
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -54,16 +55,17 @@ test: node_modules/.installed check-generated lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # `make bench`: what the SDK costs (per-call CPU, loopback round trip, async fan-out, cold import, regeneration,
-# validation) side by side with raw httpx and openai-python; prints a table, writes benchmarks/results/latest.json.
+# validation, a fresh process's first call) side by side with raw httpx and openai-python; prints a table, writes
+# benchmarks/results/latest.json.
 # Not part of `make test`. BENCH_ARGS=--quick for a smoke run. See docs/performance.md.
 .PHONY: bench help-bench
 help: help-bench
 help-bench:
-	@echo "make bench           benchmarks vs raw httpx and openai-python (installs the bench extra); not part of test"
+	@echo "make bench           benchmarks vs raw httpx and openai-python (installs the bench group); not part of test"
 
 BENCH_ARGS ?=
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --group bench
 	touch $@
 
 bench: $(VENV)/.bench-installed

@@ -1,6 +1,6 @@
 """What the SDK costs its user, side by side with raw httpx and openai-python, as ratios measured in one run.
 
-    make bench                                  # installs the `bench` extra, then runs this
+    make bench                                  # installs the `bench` dependency group, then runs this
     .venv/bin/python benchmarks/bench.py        # the same, without the install step
     .venv/bin/python benchmarks/bench.py --quick --only 1,4
 
@@ -19,8 +19,13 @@ per-round ratios. Absolute figures drift between machines and runs; only the rat
    and the process's peak resident memory (VmHWM: its ru_maxrss, without what a child inherits from its parent),
    for ``import imagineo`` / ``import httpx`` / ``import openai``.
 5. Regeneration: ``generator/generate.py --out <temp dir>`` wall time, median of 3.
-6. Validation alone: ``imagineo._models.prepare`` (aliases, defaults, pydantic validation, generated request
-   model) per call for valid and for invalid input, and its share of (1).
+6. Validation alone: ``imagineo._models.prepare`` (aliases, defaults, validation, generated request model) per call
+   for valid and for invalid input, and its share of (1).
+7. First call in a fresh process, median of >= 10 runs each: from spawning ``python -I`` to its first parsed result
+   on httpx.MockTransport (imports, client, one call with the spec's example for the default model type), imagineo
+   vs raw httpx vs openai-python; also with httpx's optional command line hidden, as in row 4.
+
+Rows 4 and 7 live in benchmarks/_cold.py, the helpers the rows share in benchmarks/_common.py.
 """
 
 from __future__ import annotations
@@ -38,24 +43,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
+from _cold import bench_first_call, bench_import
+from _common import API_KEY, MOCK_BASE, PATH, ROOT, Row, check, examples, paired_ratio, rotations
 from _server import IMAGINEO_BODY, OPENAI_BODY
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi" / "imagineo.yaml"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
-API_KEY = "sk-bench-0123456789abcdef"
-MOCK_BASE = "http://127.0.0.1:9"  # MockTransport: nothing is ever connected to
-PATH = "/api/v1/runs/generate"
 JSON_HEADERS = {"content-type": "application/json"}
-EXAMPLES_AT = ("paths", PATH, "post", "requestBody", "content", "application/json", "examples")
 
 # Invalid inputs for row 6: one broken rule of each kind the overlay reports (range, empty, missing, pattern,
 # wrong type, unknown field with a "did you mean", field of another model type).
@@ -70,28 +70,6 @@ INVALID: list[dict[str, Any]] = [
 ]
 
 
-@dataclass
-class Row:
-    id: str
-    metric: str
-    imagineo: float
-    baseline: str
-    baseline_value: float | None
-    unit: str
-    ratio: float | None  # imagineo / baseline (throughput: imagineo / baseline too, so higher is better there)
-    target: str  # e.g. "<= 1.30x", ">= 0.85x", "<= 40 MiB"
-    met: bool | None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-def examples() -> list[dict[str, Any]]:
-    """The spec's named request example for each model type, in the spec's order."""
-    node: Any = yaml.safe_load(SPEC.read_text())
-    for key in EXAMPLES_AT:
-        node = node[key]
-    return [dict(ex["value"]) for ex in node.values()]
-
-
 def handler(request: httpx.Request) -> httpx.Response:
     """The one mock answer, for every contender: a pre-encoded JSON body."""
     body = OPENAI_BODY if request.url.path.startswith("/v1/images/") else IMAGINEO_BODY
@@ -100,12 +78,6 @@ def handler(request: httpx.Request) -> httpx.Response:
 
 def mock_http() -> httpx.Client:
     return httpx.Client(transport=httpx.MockTransport(handler))
-
-
-def rotations(names: Sequence[str], rounds: int) -> list[list[str]]:
-    """The contenders' order in each round: rotated by one every round, so none always goes first."""
-    n = len(names)
-    return [[names[(r + i) % n] for i in range(n)] for r in range(rounds)]
 
 
 def blocks(
@@ -122,15 +94,6 @@ def blocks(
             contenders[name](calls)
             per[name].append((clock() - started) / calls)
     return per
-
-
-def paired_ratio(a: list[float], b: list[float]) -> float:
-    """Median over rounds of a/b, so a slow round slows both sides of its own ratio."""
-    return statistics.median(x / y for x, y in zip(a, b, strict=True))
-
-
-def check(ratio: float, op: str, bound: float) -> bool:
-    return ratio <= bound if op == "<=" else ratio >= bound
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -399,101 +362,6 @@ def bench_fan_out(server: Server, rounds: int, total: int = 2000, concurrency: i
 # ----------------------------------------------------------------------------------------------------------------
 # 4 and 5: subprocesses.
 
-# Peak memory is the process's own high-water mark (VmHWM, in KiB): its ru_maxrss would be at least the parent's,
-# because Linux carries the forking process's peak RSS across fork/vfork + exec into the child's rusage.
-IMPORT_PROBE = """
-import time
-started = time.perf_counter()
-import {module}
-elapsed = time.perf_counter() - started
-with open("/proc/self/status") as status:
-    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-print(elapsed, peak)
-"""
-
-
-# httpx imports its optional command line (click, rich, pygments) whenever they are installed, as they are in this
-# .venv (the dev and cli extras), which makes ``import httpx`` about twice as slow as in an app that has only the
-# runtime dependencies. The "runtime deps only" probes hide those three, so the ratio a user of plain
-# ``pip install imagineo`` sees is measured too.
-HIDE_HTTPX_CLI = """
-import sys
-class _Hide:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in ("click", "rich", "pygments"):
-            raise ImportError(name)
-sys.meta_path.insert(0, _Hide())
-"""
-
-
-def _import_once(probe: str) -> tuple[float, float]:
-    module, _, mode = probe.partition(":")
-    code = (HIDE_HTTPX_CLI if mode == "runtime" else "") + IMPORT_PROBE.format(module=module)
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
-    ).stdout.split()
-    return float(out[0]), int(out[1]) / 1024  # seconds, MiB
-
-
-def bench_import(runs: int) -> list[Row]:
-    modules = ["imagineo", "httpx", "openai", "imagineo:runtime", "httpx:runtime"]
-    for module in modules:  # compile .pyc files, warm the page cache
-        _import_once(module)
-    secs: dict[str, list[float]] = {m: [] for m in modules}
-    mib: dict[str, list[float]] = {m: [] for m in modules}
-    for order in rotations(modules, runs):
-        for module in order:
-            s, m = _import_once(module)
-            secs[module].append(s)
-            mib[module].append(m)
-    ms = {m: statistics.median(v) * 1000 for m, v in secs.items()}
-    peak = {m: statistics.median(v) for m, v in mib.items()}
-    rows = []
-    for ours, base, bound, note in (
-        ("imagineo", "httpx", 1.5, ""),
-        ("imagineo:runtime", "httpx:runtime", 1.5, " (runtime deps only: httpx's click/rich hidden)"),
-        ("imagineo", "openai", 0.4, ""),
-    ):
-        ratio = paired_ratio(secs[ours], secs[base])
-        rows.append(
-            Row(
-                "4",
-                f"cold import imagineo vs import {base.partition(':')[0]}{note}",
-                round(ms[ours], 1),
-                f"import {base.partition(':')[0]}",
-                round(ms[base], 1),
-                "ms",
-                round(ratio, 3),
-                f"<= {bound:.2f}x",
-                check(ratio, "<=", bound),
-                {"runs": runs, "median_ratio_of_medians": ms[ours] / ms[base]},
-            )
-        )
-    rows.append(
-        Row(
-            "4",
-            "cold import imagineo, peak memory (VmHWM)",
-            round(peak["imagineo"], 1),
-            f"httpx {peak['httpx']:.1f} MiB, openai {peak['openai']:.1f} MiB",
-            None,
-            "MiB",
-            None,
-            "<= 40 MiB",
-            peak["imagineo"] <= 40,
-            {
-                "httpx_mib": round(peak["httpx"], 1),
-                "openai_mib": round(peak["openai"], 1),
-                "runtime_deps_only_mib": round(peak["imagineo:runtime"], 1),
-                "runs": runs,
-            },
-        )
-    )
-    return rows
-
 
 def bench_generate(runs: int) -> list[Row]:
     times = []
@@ -580,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON table")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run, not for the record")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated rows to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="comma-separated rows to run (default: all)")
     args = parser.parse_args(argv)
     only = {s.strip() for s in args.only.split(",")}
     q = args.quick
@@ -610,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     if "4" in only:
         say("4: cold imports")
         rows += bench_import(runs=10 if q else 15)
+    if "7" in only:
+        say("7: first call in a fresh process")
+        rows += bench_first_call(runs=10 if q else 15)
     if "5" in only:
         say("5: regeneration")
         rows += bench_generate(runs=1 if q else 3)

@@ -128,6 +128,9 @@ def build(into: Path) -> Path:
         )  # fmt: skip
     # The catalogue and the typed call signatures (generator/catalog.py), from the spec and the names just generated.
     _run([sys.executable, str(ROOT / "generator" / "catalog.py"), str(SPEC), str(pkg)], env)
+    # The validation models' pydantic-core schemas as plain data (generator/core_schemas.py): the overlay validates a
+    # call with the one it needs, without building the pydantic models at run time.
+    _run([sys.executable, str(ROOT / "generator" / "core_schemas.py"), str(SPEC), str(pkg)], env)
     # PEP 561 marker: with --meta none openapi-python-client writes no py.typed of its own.
     (pkg / "py.typed").write_text("# Marker file for PEP 561: imagineo_api ships its type annotations.\n")
     _run([sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--fix-only", "--quiet", str(pkg)], env)

@@ -11,19 +11,23 @@ One call's input goes through `prepare()`, in this order, before anything touche
    ``workflow_type`` the deprecated name of ``model_type``, which warns);
 2. ``model_type`` defaults to ``catalog.DEFAULT_MODEL_TYPE``, and the spec's defaults for that model type
    (`MODEL_DEFAULTS`) fill the fields the caller left out; a value the caller gave is never replaced;
-3. the body is validated with ``imagineo_api.schemas`` (strict scalar types) and every problem is reported at once,
-   in words that name the model type, the field, the rule and the value given;
+3. the body is validated with the rules of ``imagineo_api.schemas`` (strict scalar types) and every problem is
+   reported at once, in words that name the model type, the field, the rule and the value given;
 4. the generated request model (``imagineo_api.models.<Variant>``) is built from the validated body.
 
 Validation only checks: the body that goes on the wire is the caller's own values (plus defaults), so a URL is sent
 exactly as written and nothing is coerced. The one rewrite is ``model_id``: the generated request model parses it
-as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The pydantic and attrs
-models are imported on first use, so ``import imagineo`` does not pay for them; the catalogue costs a dict literal.
+as a UUID, so it is sent in canonical lowercase form (UUIDs are case-insensitive, RFC 9562). The validator of a model
+type and the attrs models are loaded on first use, so ``import imagineo`` does not pay for them (the catalogue costs
+a dict literal), and the first call reads only its own model type's core schema, written out at generation time
+(``imagineo_api.core_schemas``): a valid body is vouched for by `_fast_check` in plain Python, anything else is judged
+by pydantic-core (`_validator`); pydantic itself is not imported.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import typing
 import warnings
 from collections.abc import Mapping
@@ -109,12 +113,166 @@ def _field_spec(name: str, info: Mapping[str, Any]) -> FieldSpec:
     )
 
 
-@functools.cache
-def _validation_models() -> dict[str, type[BaseModel]]:
-    """model_type -> pydantic model from imagineo_api.schemas (the class the catalogue names)."""
-    from imagineo_api import schemas
+class _Validator(typing.Protocol):
+    def validate_python(self, input: Any, /) -> Any: ...
 
-    return {tag: getattr(schemas, name) for tag, name in catalog.CLASS_NAMES.items()}
+
+@functools.cache
+def _validator(model_type: str) -> _Validator:
+    """The validator of one model type, built on its first call: only what that call needs is loaded.
+
+    It is a ``pydantic_core.SchemaValidator`` built from ``imagineo_api.core_schemas``, the core schema that pydantic
+    itself builds for the model ``imagineo_api.schemas`` has for this model type, written out at generation time
+    (generator/core_schemas.py): the same rules and the same errors, without importing pydantic or building any
+    model class. If the installed pydantic-core does not accept that schema (a release that changed the schema
+    format), the model from ``imagineo_api.schemas`` is used instead, built by the installed pydantic.
+    """
+    from imagineo_api import core_schemas
+    from pydantic_core import SchemaError, SchemaValidator
+
+    name = catalog.CLASS_NAMES[model_type]
+    entry = core_schemas.SCHEMAS[name]
+    try:
+        return SchemaValidator(entry["schema"], entry["config"])
+    except SchemaError:
+        from imagineo_api import schemas
+
+        model: type[BaseModel] = getattr(schemas, name)
+        return model.__pydantic_validator__
+
+
+# The fast check: the same core schema, read by plain Python for the bodies it can vouch for. It answers True only
+# when pydantic-core would accept the body (each node it knows checks a narrower condition than pydantic-core's: exact
+# types, finite numbers, strings that are valid UTF-8, patterns without escapes matched in full on ASCII text without
+# a newline); anything else, including any schema key it does not know, answers False and the body goes to
+# pydantic-core, which decides and words the errors. A valid call therefore needs no pydantic-core import, and an
+# invalid one gets exactly pydantic-core's verdict. tests/test_validation_core.py checks both halves.
+
+_Check = typing.Callable[[Any], bool]
+_MAX_EXACT_FLOAT_INT = 2**53  # an int a float field converts without rounding
+_MAX_INT = 2**63  # pydantic-core's own integers go further; past this the fast check defers to it
+
+
+def _never(value: object) -> bool:
+    return False
+
+
+def _fits(value: float, node: Mapping[str, Any]) -> bool:
+    return ("ge" not in node or value >= node["ge"]) and ("le" not in node or value <= node["le"])
+
+
+def _str_check(node: Mapping[str, Any]) -> _Check | None:
+    import re
+
+    pattern = node.get("pattern")
+    if pattern is not None and ("\\" in pattern or not (pattern.startswith("^") and pattern.endswith("$"))):
+        return None
+    regex = re.compile(pattern) if pattern is not None else None
+    lo, hi = node.get("min_length", 0), node.get("max_length")
+
+    def check(value: object) -> bool:
+        if type(value) is not str or len(value) < lo or (hi is not None and len(value) > hi):
+            return False
+        if regex is not None:
+            return value.isascii() and "\n" not in value and regex.fullmatch(value) is not None
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: pydantic-core cannot read it
+                return False
+        return True
+
+    return check
+
+
+def _number_check(node: Mapping[str, Any]) -> _Check:
+    is_float = node["type"] == "float"
+
+    def check(value: object) -> bool:
+        if type(value) is int:
+            return abs(value) < (_MAX_EXACT_FLOAT_INT if is_float else _MAX_INT) and _fits(value, node)
+        if is_float and type(value) is float:
+            return math.isfinite(value) and _fits(value, node)
+        return False
+
+    return check
+
+
+_KNOWN_KEYS: Mapping[str, frozenset[str]] = {
+    "str": frozenset({"type", "strict", "min_length", "max_length", "pattern"}),
+    "int": frozenset({"type", "strict", "ge", "le"}),
+    "float": frozenset({"type", "strict", "ge", "le"}),
+    "bool": frozenset({"type", "strict"}),
+    "literal": frozenset({"type", "expected"}),
+    "list": frozenset({"type", "items_schema", "min_length", "max_length"}),
+    "nullable": frozenset({"type", "schema"}),
+}
+
+
+def _compile(node: Mapping[str, Any]) -> _Check | None:
+    """A check for one core-schema node, or None when the node uses something the fast check does not know."""
+    kind = str(node.get("type"))
+    if kind not in _KNOWN_KEYS or not set(node) <= _KNOWN_KEYS[kind] or node.get("strict", True) is not True:
+        return None
+    if kind == "str":
+        return _str_check(node)
+    if kind in ("int", "float"):
+        return _number_check(node)
+    if kind == "bool":
+        return lambda value: type(value) is bool
+    if kind == "literal":
+        expected = node["expected"]
+        if not all(type(e) is str for e in expected):
+            return None
+        choices = frozenset(expected)
+        return lambda value: type(value) is str and value in choices
+    inner = _compile(node["items_schema"] if kind == "list" else node["schema"])
+    if inner is None:
+        return None
+    if kind == "nullable":
+        return lambda value: value is None or inner(value)
+    lo, hi = node.get("min_length", 0), node.get("max_length")
+    return lambda value: (
+        type(value) is list and lo <= len(value) and (hi is None or len(value) <= hi) and all(map(inner, value))
+    )
+
+
+@functools.cache
+def _fast_check(model_type: str) -> _Check:
+    """The fast check of one model type's body (a `model-fields` schema), built from imagineo_api.core_schemas."""
+    from imagineo_api import core_schemas
+
+    entry = core_schemas.SCHEMAS[catalog.CLASS_NAMES[model_type]]
+    schema, config = entry["schema"], entry["config"]
+    if set(schema) - {"type", "fields", "model_name", "computed_fields"} or schema.get("computed_fields"):
+        return _never
+    if set(config) - {"title", "extra_fields_behavior"} or config.get("extra_fields_behavior") != "forbid":
+        return _never
+    required: set[str] = set()
+    fields: dict[str, _Check] = {}
+    for name, field in schema["fields"].items():
+        node = field["schema"]
+        if set(field) != {"type", "schema"}:
+            return _never
+        if node["type"] == "default":
+            if set(node) != {"type", "schema", "default"}:
+                return _never
+            node = node["schema"]
+        else:
+            required.add(name)
+        check = _compile(node)
+        if check is None:
+            return _never
+        fields[name] = check
+
+    def check_body(body: Mapping[str, Any]) -> bool:
+        for name, value in body.items():
+            field_check = fields.get(name)
+            if field_check is None or not field_check(value):
+                return False
+        return required.issubset(body)
+
+    return check_body
 
 
 @functools.cache
@@ -182,15 +340,16 @@ def prepare(params: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
     for name, value in MODEL_DEFAULTS[model_type].items():
         body.setdefault(name, value)
 
-    # 3. validation against the generated model
-    validator = _validation_models()[model_type]
-    from pydantic import ValidationError
+    # 3. validation against the generated model: a body the fast check passes is one pydantic-core accepts too
+    if not _fast_check(model_type)(body):
+        validator = _validator(model_type)
+        from pydantic_core import ValidationError
 
-    try:
-        validator.model_validate(body)
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            errors.append(_describe(model_type, err, alias_of))
+        try:
+            validator.validate_python(body)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                errors.append(_describe(model_type, err, alias_of))
     flagged = {e.field for e in errors}
     for name, value in body.items():
         if value is None and name not in flagged:
