@@ -23,10 +23,10 @@ import pytest
 from imagineo import DownloadError, GenerateImageOutput, _models
 from imagineo._cli.options import field_options, option_flag, parse_value
 from imagineo._download import download
-from imagineo.cli import main
 from imagineo.testing import Sandbox, sandbox_server
 
 from tests import spec_cases as sc
+from tests.cli_helpers import call
 
 IMAGINEO = str(Path(sys.executable).parent / "imagineo")
 SECRET = "sk-very-secret-test-key-0123456789"
@@ -59,17 +59,6 @@ def run_all(
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return run_all([args], env)[0]
-
-
-def call(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """`imagineo <argv>` in this process (the same `main` the console script runs): (status, stdout, stderr)."""
-    capsys.readouterr()
-    try:
-        status = main(list(argv))
-    except SystemExit as exc:  # argparse's usage errors
-        status = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture(autouse=True)

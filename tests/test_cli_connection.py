@@ -10,23 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from imagineo.cli import main
 
+from tests.cli_helpers import call
 from tests.loopback import DEFAULT_IMAGE_URL, LoopbackServer
 from tests.spec_cases import SEED_DEFAULT_MODEL_TYPE
 
 PYTHON_SPELLINGS = ("api_url", "api_key", "allow_insecure_http", "attempt_timeout")
-
-
-def call(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """`imagineo <argv>`: (status, stdout, stderr)."""
-    capsys.readouterr()
-    try:
-        status = main(list(argv))
-    except SystemExit as exc:  # argparse's usage errors
-        status = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture(autouse=True)
