@@ -22,6 +22,7 @@ bytes and headers before anything reads them (`redact_response`), so ``.response
 
 from __future__ import annotations
 
+import functools
 import reprlib
 from typing import Any
 
@@ -86,6 +87,12 @@ def _secrets(request: httpx.Request | None) -> tuple[str, ...]:
         return ()
     if not auth:
         return ()
+    return _secrets_of(auth)
+
+
+@functools.lru_cache(maxsize=8)
+def _secrets_of(auth: str) -> tuple[str, ...]:
+    """The forms of one Authorization value to redact, longest first (cached: a client sends the same one each time)."""
     token = auth.partition(" ")[2].strip() or auth.strip()
     found = {auth, token}
     from urllib.parse import quote
