@@ -8,23 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._client import _is_loopback  # the SDK's rule for what counts as loopback, applied to the listen address
 from ._server import DEFAULT_HOST, SandboxServer
 
 __all__ = ["DEFAULT_PORT", "serve"]
 
 #: Prism's default port: the spec's other mock server.
 DEFAULT_PORT = 4010
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(
