@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from imagineo import _transport
 
 from tests.loopback import LoopbackServer
 
@@ -32,3 +33,21 @@ def loopback(_loopback_server: LoopbackServer) -> LoopbackServer:
     """A real HTTP server on 127.0.0.1, emptied before each test."""
     _loopback_server.reset()
     return _loopback_server
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the SDK's retry waits (sync and async) instead of sleeping them."""
+    recorded: list[float] = []
+
+    async def async_sleep(delay: float) -> None:
+        recorded.append(delay)
+
+    monkeypatch.setattr(_transport, "_sleep", recorded.append)
+    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
+    return recorded
+
+
+@pytest.fixture
+def no_backoff(waits: list[float]) -> None:
+    """The SDK's retry waits are skipped (recorded, not slept); what is retried is not changed."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,17 @@ def required(model_type: str) -> list[str]:
 
 def optional(model_type: str) -> list[str]:
     return [name for name in VARIANTS[model_type]["properties"] if name not in required(model_type)]
+
+
+def fields_where(test: Callable[[dict[str, Any]], bool]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(model_type, field, resolved schema) of every field but the model type's own whose schema passes `test`, in
+    the spec's order: how a test picks "a bounded integer", "a uri field" without naming one."""
+    return [
+        (model_type, name, prop)
+        for model_type, schema in VARIANTS.items()
+        for name, prop in schema["properties"].items()
+        if name != TAG_FIELD and test(prop)
+    ]
 
 
 def with_defaults(body: dict[str, Any]) -> dict[str, Any]:

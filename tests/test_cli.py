@@ -160,20 +160,15 @@ def _field_args(body: dict[str, Any]) -> list[str]:
     return args[2:4] + args[5:]  # --model TYPE, then the fields (not the command, the prompt or --json)
 
 
-def _first(test: Any) -> tuple[str, str, dict[str, Any]]:
-    """The first (model_type, field, schema) in the spec whose schema passes `test`."""
-    return next((m, n, p) for m, v in sc.VARIANTS.items() for n, p in v["properties"].items() if test(p))
-
-
 def _bad_input() -> dict[str, list[str]]:
     """message -> the options that must produce it, each derived from the spec (the CLI's table is the spec's)."""
     cases: dict[str, list[str]] = {}
-    mt, name, prop = _first(lambda p: p.get("type") == "integer" and "minimum" in p)
+    mt, name, prop = sc.fields_where(lambda p: p.get("type") == "integer" and "minimum" in p)[0]
     base = sc.minimal_body(mt)
     low = prop["minimum"] - 1
     cases[f"{name}: must be >= {prop['minimum']}; got {low}"] = _field_args({**base, name: low})
     cases[f"{name}: must be an integer; got '512.0'"] = [*_field_args(base), option_flag(name), "512.0"]
-    mt, name, _ = _first(lambda p: p.get("type") == "number")
+    mt, name, _ = sc.fields_where(lambda p: p.get("type") == "number")[0]
     cases[f"{name}: must be a number; got 'nan'"] = [*_field_args(sc.minimal_body(mt)), option_flag(name), "nan"]
     mt, req = next((m, f) for m in sc.MODEL_TYPES for f in sc.required(m) if f not in ("prompt", sc.TAG_FIELD))
     cases[f"{req}: is required for model_type {mt!r}"] = _field_args(
@@ -187,7 +182,7 @@ def _bad_input() -> dict[str, list[str]]:
     cases[f"{foreign}: does not apply to model_type {sc.DEFAULT_MODEL_TYPE!r}"] = _field_args(
         {**sc.minimal_body(sc.DEFAULT_MODEL_TYPE), foreign: value}
     )
-    mt, name, _ = _first(lambda p: p.get("items", {}).get("format") == "uri")
+    mt, name, _ = sc.fields_where(lambda p: p.get("items", {}).get("format") == "uri")[0]
     urls = [*sc.full_body(mt)[name][:-1], "ftp://example.com/b.png"]
     cases[f"{name}[{len(urls) - 1}]: must be an absolute http(s) URL"] = _field_args(
         {**sc.minimal_body(mt), name: urls}

@@ -39,7 +39,6 @@ from imagineo import (
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
-    _transport,
 )
 from imagineo_api import schemas
 
@@ -57,7 +56,7 @@ from tests.prism import (
     running_prism,
     violations,
 )
-from tests.spec_cases import DEFAULT_MODEL_TYPE, TAG_FIELD, full_body, valid_value
+from tests.spec_cases import DEFAULT_MODEL_TYPE, TAG_FIELD, fields_where, full_body, valid_value
 
 
 @pytest.fixture(scope="session")
@@ -213,7 +212,7 @@ def test_integral_float_is_the_one_known_difference(prism: PrismServer, loopback
     Python callers who pass 512.0 almost always computed it (a float division), and the generated request model
     would send it as 512.0 anyway; the overlay's strict int says so instead. Stricter than the spec, never looser.
     """
-    model_type, name, _ = _first(lambda p: p.get("type") == "integer")[0]
+    model_type, name, _ = fields_where(lambda p: p.get("type") == "integer")[0]
     body = {**FULL[model_type], name: float(FULL[model_type][name])}
     assert prism.post_raw(body).status_code == 200
     with pytest.raises(ImagineoValidationError) as info:
@@ -229,11 +228,6 @@ def test_integral_float_is_the_one_known_difference(prism: PrismServer, loopback
 class Negative:
     body: dict[str, Any]
     field: str  # the field ImagineoValidationError must name (a prefix: image_urls matches image_urls[1])
-
-
-def _first(test: Any) -> list[tuple[str, str, dict[str, Any]]]:
-    """(model_type, field, schema) of every property in the spec whose schema passes `test`."""
-    return [(m, n, p) for m, v in VARIANTS.items() for n, p in v["properties"].items() if n != TAG and test(p)]
 
 
 def _wrong_types(prop: dict[str, Any], value: Any) -> list[tuple[str, Any]]:
@@ -295,7 +289,7 @@ def _negatives() -> dict[str, Negative]:
     for value in ("no-such-model", ANY_MODEL.upper(), ANY_MODEL.replace("-", "_"), "", 1, None, [ANY_MODEL]):
         add(f"model_type={value!r}", ANY_MODEL, TAG, **{TAG: value})
     # Bad UUIDs, in every uuid field.
-    for model_type, name, _ in _first(lambda p: p.get("format") == "uuid"):
+    for model_type, name, _ in fields_where(lambda p: p.get("format") == "uuid"):
         good = FULL[model_type][name]
         for label, value in {
             "words": "not-a-uuid",
@@ -326,12 +320,12 @@ def _negatives() -> dict[str, Negative]:
         "second-hash": "https://example.com/cat.png#a#b",
         "bad-percent": "https://example.com/100%zz.png",
     }
-    url_fields = _first(lambda p: p.get("format") == "uri")
+    url_fields = fields_where(lambda p: p.get("format") == "uri")
     if url_fields:
         model_type, name, _ = url_fields[0]
         for label, value in bad_urls.items():
             add(f"{model_type}-{name}-{label}", model_type, name, **{name: value})
-    for model_type, name, _ in _first(lambda p: p.get("items", {}).get("format") == "uri"):
+    for model_type, name, _ in fields_where(lambda p: p.get("items", {}).get("format") == "uri"):
         add(
             f"{model_type}-{name}-item-not-a-url",
             model_type,
@@ -405,18 +399,11 @@ def test_429_without_retries(prism: PrismServer, mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_429_is_retried_after_retry_after(prism: PrismServer, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_429_is_retried_after_retry_after(prism: PrismServer, mode: str, waits: list[float]) -> None:
     """With retries, each 429's Retry-After (2 s, from the spec's header example) is the wait; then RateLimitError.
 
     Caught: 429 removed from _transport.RETRY_STATUSES (one attempt instead of three).
     """
-    waits: list[float] = []
-
-    async def async_sleep(delay: float) -> None:
-        waits.append(delay)
-
-    monkeypatch.setattr(_transport, "_sleep", waits.append)
-    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
     responses: list[httpx.Response] = []
     with pytest.raises(RateLimitError):
         run_client(mode, prism.url, FULL[ANY_MODEL], responses, max_retries=2, extra_headers={"Prefer": "code=429"})

@@ -48,7 +48,7 @@ from rfc3986_validator import URI_RE_COMP
 
 from tests.hypothesis_profiles import CUSTOM_FORMATS, PROFILE, http_urls, json_values, scaled, uuids
 from tests.prism import REQUEST_EXAMPLES, SPEC, SPEC_DEFAULTS, TLS_CONTEXT, VARIANTS
-from tests.spec_cases import minimal_body
+from tests.spec_cases import fields_where, minimal_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding standard format:hypothesis.errors.HypothesisWarning")
 
@@ -99,22 +99,17 @@ def test_oracle_is_the_spec() -> None:
     """The oracle accepts the spec's own examples and refuses what JSON Schema must refuse (sanity checks)."""
     for name, example in REQUEST_EXAMPLES.items():
         assert spec_verdict(example) == [], name
-    url_type, url_field = _first_field(lambda p: p.get("format") == "uri")
+    url_type, url_field = fields_where(lambda p: p.get("format") == "uri")[0][:2]
     base = minimal_body(url_type)
     assert spec_verdict({**base, url_field: "https://example.com/a.png"}) == []
     assert spec_verdict({**base, url_field: "https://example.com/a.png\n"})  # ECMA `$`
     assert spec_verdict({**base, url_field: "https://example.com/#a#b"})  # format: uri
     assert spec_verdict({**base, url_field: None})
     assert spec_verdict({k: v for k, v in base.items() if k != "model_type"})  # model_type is required by the spec
-    uuid_type, uuid_field = _first_field(lambda p: p.get("format") == "uuid")
+    uuid_type, uuid_field = fields_where(lambda p: p.get("format") == "uuid")[0][:2]
     with_uuid = minimal_body(uuid_type)
     assert spec_verdict({**with_uuid, uuid_field: "3f1c2a9e-6b7d-4e2f-9a1b-5c8d7e6f4a3b"}) == []
     assert spec_verdict({**with_uuid, uuid_field: "3f1c2a9e6b7d4e2f9a1b5c8d7e6f4a3b"})
-
-
-def _first_field(test: Callable[[dict[str, Any]], bool]) -> tuple[str, str]:
-    """The first (model_type, field) in the spec whose schema passes `test`."""
-    return next((m, n) for m, v in VARIANTS.items() for n, p in v["properties"].items() if test(p))
 
 
 # -- the client, on a MockTransport ---------------------------------------------------------------------------------
@@ -362,5 +357,5 @@ def test_url_fields_follow_format_uri(url: str) -> None:
     Catches a spec whose HttpUrl pattern admits what `format: uri` refuses ("https://a#b#c", "https://a/%zz"): the
     overlay (which checks the pattern) would send them and Prism would answer 422. It failed on the first pattern.
     """
-    model_type, field = _first_field(lambda p: p.get("format") == "uri")
+    model_type, field = fields_where(lambda p: p.get("format") == "uri")[0][:2]
     check_agreement({**minimal_body(model_type), field: url})

@@ -27,7 +27,6 @@ from imagineo import (
     ImagineoAIClient,
     ImagineoError,
     ImagineoValidationError,
-    _transport,
 )
 from imagineo.cli import main
 
@@ -49,18 +48,6 @@ def _server() -> Iterator[HostileServer]:
 def hostile(_server: HostileServer) -> HostileServer:
     _server.reset()
     return _server
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-
-    async def async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_transport, "_sleep", recorded.append)
-    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
-    return recorded
 
 
 def call(mode: str, url: str, client_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:

@@ -23,26 +23,11 @@ from imagineo import (
     GenerateImageOutput,
     ImagineoAIClient,
     ImagineoError,
-    _transport,
 )
 
 from tests.loopback import DEFAULT_IMAGE_URL, LoopbackServer
 from tests.overlay_helpers import API_KEY, MODES, generate, seed_examples
 from tests.spec_cases import SEED, with_defaults
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the retry waits instead of sleeping them."""
-    recorded: list[float] = []
-
-    async def async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_transport, "_sleep", recorded.append)
-    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
-    return recorded
-
 
 # -- requests ------------------------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import httpx
 import imagineo
 import jsonschema
 import pytest
-from imagineo import _models, _transport
+from imagineo import _models
 from imagineo.sandbox import SandboxServer, render_png, spec_path
 from imagineo.testing import imagineo_sandbox as _registers_the_imagineo_sandbox_fixture  # noqa: F401
 from imagineo.testing import sandbox_server
@@ -31,6 +31,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from tests import spec_cases as sc
+
+pytestmark = pytest.mark.usefixtures("no_backoff")  # tests/conftest.py
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = "/api/v1/runs/generate"
@@ -68,17 +70,6 @@ def post(server: SandboxServer, body: object, key: str | None = "sk-test", **hea
     if key is not None:
         headers.setdefault("Authorization", f"Bearer {key}")
     return HTTP.post(server.url + GENERATE, json=body, headers=headers)
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SDK's retry waits (0.5 s backoff after a dropped connection) are skipped; what is retried is not."""
-    monkeypatch.setattr(_transport, "_sleep", lambda seconds: None)
-
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_transport, "_async_sleep", no_wait)
 
 
 def spec_examples(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -14,12 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from imagineo import _transport
 from imagineo.sandbox import MAX_BODY, SandboxApp
 from imagineo.testing import InProcessSandbox, sandbox_server, sandbox_transport
 
 from tests.spec_cases import DEFAULT_MODEL_TYPE, ENDPOINT, REQUEST_EXAMPLES, TAG_FIELD
 from tests.test_sandbox import png_size
+
+pytestmark = pytest.mark.usefixtures("no_backoff")  # tests/conftest.py
 
 KEY = "sk-transport"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -151,17 +152,6 @@ def test_the_transport_answers_exactly_as_the_served_sandbox(name: str) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The SDK on either wire: retries after a lost answer or a client timeout create one run
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SDK's backoff waits are skipped (what is retried is not)."""
-    monkeypatch.setattr(_transport, "_sleep", lambda seconds: None)
-
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_transport, "_async_sleep", no_wait)
 
 
 @pytest.fixture(params=["served", "transport"])
