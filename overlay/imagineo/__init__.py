@@ -3,7 +3,7 @@
     from imagineo import ImagineoAIClient
 
     client = ImagineoAIClient("https://api.example.com", api_key="sk-...")
-    result = client.images.generate(prompt="A cat in a spacesuit", model_type="flux-dev", width=512, height=512)
+    result = client.images.generate(prompt="A cat in a spacesuit", width=512, height=512)  # the default model type
     if result is not None:
         print(result.image_url)
 
