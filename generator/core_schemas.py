@@ -67,10 +67,13 @@ def entry(model: Any) -> dict[str, Any]:
 
 
 def request_class_names(spec: dict[str, Any]) -> list[str]:
-    """The class of each model type: the schemas the request body's discriminator maps to, in the spec's order."""
-    schemas = spec["components"]["schemas"]
-    mapping: dict[str, str] = schemas["GenerateImageInput"]["discriminator"]["mapping"]
-    return [ref.rsplit("/", 1)[1] for ref in mapping.values()]
+    """The class of every request body the SDK validates: each model type's, in the spec's order, then the object
+    bodies of other operations (generator/catalog.py reads them off the spec the same way)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from catalog import read_catalog
+
+    catalog = read_catalog(spec)
+    return [v["class_name"] for v in catalog["variants"].values()] + list(catalog["bodies"])
 
 
 def render(spec_path: Path, pkg: Path) -> str:

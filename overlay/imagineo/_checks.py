@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 
-from . import _models
 from ._exceptions import FieldError, ImagineoError, ImagineoValidationError, safe_repr
 
 MAX_INPUT_DEPTH = 32  # no field of any model nests more than two levels
@@ -25,7 +24,7 @@ def _invalid(field: str, message: str) -> ImagineoValidationError:
     return ImagineoValidationError(None, [FieldError(field=field, message=message)])
 
 
-def _check_retries(value: object) -> int:
+def check_retries(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ImagineoError(f"max_retries must be an integer >= 0, got {safe_repr(value)}")
     return value
@@ -35,7 +34,7 @@ def _seconds_ok(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
-def _check_timeout(value: object, field: str = "timeout") -> Any:
+def check_timeout(value: object, field: str = "timeout") -> Any:
     """httpx's timeout: seconds (a finite number > 0) for each operation, an httpx.Timeout of those, or None (no
     limit). Anything else would be a ValueError or TypeError from deep inside httpx, or a retried timeout."""
     if value is None:
@@ -56,7 +55,7 @@ def _check_timeout(value: object, field: str = "timeout") -> Any:
     return value
 
 
-def _check_attempt_timeout(value: object) -> float | None:
+def check_attempt_timeout(value: object) -> float | None:
     if value is not None and not _seconds_ok(value):
         raise _invalid(
             "attempt_timeout",
@@ -65,13 +64,13 @@ def _check_attempt_timeout(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _check_max_response_bytes(value: object) -> int:
+def check_max_response_bytes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _invalid("max_response_bytes", f"must be an integer number of bytes >= 1; got {safe_repr(value)}")
     return value
 
 
-def _check_idempotency_key(value: object) -> str:
+def check_idempotency_key(value: object) -> str:
     """The spec's Idempotency-Key: 1 to 255 characters; it travels in a header, so printable ASCII."""
     if isinstance(value, str):
         value = str.__str__(value)  # a plain str: a subclass's own __eq__ or __len__ cannot run
@@ -92,25 +91,7 @@ def _check_idempotency_key(value: object) -> str:
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
-def _prepare(fields: Mapping[str, Any]) -> Any:
-    """_models.prepare on plain values: hostile ones (nested past MAX_INPUT_DEPTH, a str subclass with its own
-    __eq__, a __repr__ that raises) are an ImagineoValidationError, never a raw error from inside the checks."""
-    try:
-        fields = _plain_fields(fields)
-        return _models.prepare(fields)[2]
-    except ImagineoError:
-        raise
-    except RecursionError:
-        raise _invalid("input", "is nested too deeply to check") from None
-    except Exception as exc:
-        raise _invalid(
-            "input",
-            f"a value given could not be read or compared ({type(exc).__name__} from its own methods, such as "
-            "__repr__, __eq__ or __hash__); pass plain str, int, float, bool, list and dict values",
-        ) from exc
-
-
-def _plain_fields(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+def plain_fields(fields: Mapping[str, Any]) -> Mapping[str, Any]:
     items = list(fields.items())
     if all(type(k) is str and type(v) in _PLAIN_TYPES for k, v in items):
         return fields  # the usual call: nothing to convert
@@ -137,7 +118,7 @@ def _plain(value: Any, field: str, depth: int) -> Any:
     return value
 
 
-def _check_headers(headers: Mapping[str, str] | None, field: str) -> dict[str, str]:
+def check_headers(headers: Mapping[str, str] | None, field: str) -> dict[str, str]:
     """Header names and values as plain str that httpx can encode (ASCII); values are never echoed."""
     if headers is None:
         return {}
@@ -162,7 +143,7 @@ def _check_headers(headers: Mapping[str, str] | None, field: str) -> dict[str, s
     return checked
 
 
-def _check_extra_body(extra_body: Mapping[str, Any]) -> dict[str, Any]:
+def check_extra_body(extra_body: Mapping[str, Any]) -> dict[str, Any]:
     """extra_body as a dict that json encodes: str keys, finite numbers, nesting within MAX_INPUT_DEPTH."""
     if not isinstance(extra_body, Mapping):
         raise _invalid("extra_body", f"must be a mapping; got {type(extra_body).__name__}")
@@ -178,3 +159,19 @@ def _check_extra_body(extra_body: Mapping[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         raise _invalid("extra_body", f"could not be read ({type(exc).__name__})") from exc
     return body  # type: ignore[no-any-return]
+
+
+def check_extra_query(query: Mapping[str, Any]) -> dict[str, str | int | float | bool]:
+    """Query parameters as scalar values httpx can put in a URL (str keys; str, int, float or bool values)."""
+    if not isinstance(query, Mapping):
+        raise _invalid("extra_query", f"must be a mapping of names to values; got {type(query).__name__}")
+    checked: dict[str, str | int | float | bool] = {}
+    for name, value in list(query.items()):
+        if not isinstance(name, str) or not isinstance(value, str | int | float | bool):
+            raise _invalid(
+                "extra_query", f"names must be str and values str, int, float or bool; got {safe_repr(name, 40)}"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _invalid(f"extra_query[{safe_repr(name, 40)}]", f"must be a finite number; got {value!r}")
+        checked[str.__str__(name)] = str.__str__(value) if isinstance(value, str) else value
+    return checked

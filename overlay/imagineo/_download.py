@@ -51,12 +51,13 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from . import _transport
-from ._checks import _check_attempt_timeout, _check_timeout, _invalid
+from ._checks import _invalid, check_attempt_timeout, check_timeout
 from ._exceptions import APIError, DownloadError, safe_repr
 from ._version import __version__
 
 if TYPE_CHECKING:
     from imagineo_api.models import GenerateImageOutput
+    from imagineo_api.results import GenerateImageOutput as Result
 
 __all__ = [
     "DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT",
@@ -91,13 +92,14 @@ def _shown(url: str) -> str:
 
 def _urls(result: object) -> list[str]:
     from imagineo_api.models import GenerateImageOutput
+    from imagineo_api.results import GenerateImageOutput as Result
 
     if result is None:
         raise DownloadError("nothing to download: the result is None (the API answered 204 No Content)")
-    if not isinstance(result, GenerateImageOutput):
+    if not isinstance(result, GenerateImageOutput | Result):
         raise _invalid("result", f"must be the GenerateImageOutput that generate returned; got {safe_repr(result)}")
     many = result.image_urls
-    urls: list[Any] = list(many) if isinstance(many, list) and many else [result.image_url]
+    urls: list[Any] = list(many) if isinstance(many, list) and many else [result.image_url]  # Unset or None: one
     for index, url in enumerate(urls):
         problem = "is not a string" if not isinstance(url, str) else _url_problem(url)
         if problem:
@@ -124,8 +126,8 @@ def _check_options(dest: object, max_bytes: object, progress: object, timeout: o
         raise _invalid("max_bytes", f"must be an integer number of bytes >= 1; got {safe_repr(max_bytes)}")
     if progress is not None and not callable(progress):
         raise _invalid("progress", f"must be a callable or None; got {safe_repr(progress)}")
-    _check_timeout(timeout)
-    _check_attempt_timeout(attempt_timeout)
+    check_timeout(timeout)
+    check_attempt_timeout(attempt_timeout)
     if not isinstance(dest, str | os.PathLike):
         raise _invalid("dest", f"must be a path (str or os.PathLike); got {safe_repr(dest)}")
     try:
@@ -327,7 +329,7 @@ def _http_options(timeout: Any) -> dict[str, Any]:
 
 
 def download(
-    result: GenerateImageOutput | None,
+    result: GenerateImageOutput | Result | None,
     dest: str | os.PathLike[str],
     *,
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
@@ -358,7 +360,7 @@ def download(
 
 
 async def download_async(
-    result: GenerateImageOutput | None,
+    result: GenerateImageOutput | Result | None,
     dest: str | os.PathLike[str],
     *,
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,

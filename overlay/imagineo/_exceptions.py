@@ -11,7 +11,10 @@
         └── APIStatusError                             a non-2xx answer; one subclass per status
             ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403, NotFoundError 404,
             ├── ConflictError 409, UnprocessableEntityError 422, RateLimitError 429
-            └── InternalServerError >= 500
+            ├── InternalServerError >= 500
+            └── one class per other error status the spec documents, named by generator/catalog.py from the
+                spec's response (413 PayloadTooLarge -> PayloadTooLargeError; imagineo_api.catalog.ERRORS), a
+                subclass of InternalServerError for >= 500: `documented_error_classes`
 
 No message here ever contains the API key: messages are built from the status, the server's error text and the
 request id, never from request headers, and every APIError redacts the key its request was sent with (the
@@ -47,9 +50,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "documented_error_classes",
     "leaks",
     "redact_response",
+    "request_id",
     "safe_repr",
+    "status_error",
 ]
 
 REDACTED = "[REDACTED]"
@@ -240,7 +246,7 @@ class APITimeoutError(APIConnectionError):
         super().__init__(request, message)
 
 
-def _request_id(response: httpx.Response) -> str | None:
+def request_id(response: httpx.Response) -> str | None:
     value: str | None = response.headers.get("x-request-id")
     if value is not None:
         value = redact(value, _secrets(response.request))
@@ -260,7 +266,7 @@ class APIResponseTooLargeError(APIError):
         super().__init__(message, response.request)
         self.response: httpx.Response = response
         self.status_code: int = response.status_code
-        self.request_id: str | None = _request_id(response)
+        self.request_id: str | None = request_id(response)
         self.limit: int = limit
 
 
@@ -271,7 +277,7 @@ class APIResponseValidationError(APIError):
         super().__init__(message, response.request, body=body)
         self.response: httpx.Response = response
         self.status_code: int = response.status_code
-        self.request_id: str | None = _request_id(response)
+        self.request_id: str | None = request_id(response)
 
 
 class APIStatusError(APIError):
@@ -285,7 +291,7 @@ class APIStatusError(APIError):
         super().__init__(message, response.request, body=body)
         self.response: httpx.Response = response
         self.status_code: int = response.status_code
-        self.request_id: str | None = _request_id(response)
+        self.request_id: str | None = request_id(response)
 
 
 class BadRequestError(APIStatusError):
@@ -331,6 +337,32 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+@functools.cache
+def documented_error_classes() -> dict[int, type[APIStatusError]]:
+    """status -> error class, for each error status the spec documents that has no class above.
+
+    The class is made here, from its name in ``imagineo_api.catalog.ERRORS`` (the spec's response name plus
+    ``Error``), so a status the spec adds gets its own class after ``make generate`` with no hand edit; ``imagineo``
+    exports it by that name. Such a status is never retried (the transport retries 408, 429, 5xx and the 409 of a
+    key still in progress)."""
+    from imagineo_api import catalog
+
+    known = {cls.__name__: cls for cls in (*_STATUS_CLASSES.values(), InternalServerError, APIStatusError)}
+    made: dict[int, type[APIStatusError]] = {}
+    for status, info in catalog.ERRORS.items():
+        if status in _STATUS_CLASSES:
+            continue
+        name = info["class_name"]
+        cls = known.get(name)
+        if cls is None:
+            base = InternalServerError if status >= 500 else APIStatusError
+            doc = f"{status}: {info['description']}" if info.get("description") else f"The API answered {status}."
+            cls = type(name, (base,), {"__doc__": doc, "__module__": "imagineo"})
+            known[name] = cls
+        made[status] = cls
+    return made
+
+
 def status_error(response: httpx.Response) -> APIStatusError:
     """The exception for a non-2xx response: the right class, its parsed body and a message from the server."""
     body: Any
@@ -345,13 +377,13 @@ def status_error(response: httpx.Response) -> APIStatusError:
             detail = detail.get("message")
     elif isinstance(body, str) and body.strip():
         detail = body.strip()[:200]
-    cls = _STATUS_CLASSES.get(response.status_code)
+    cls = _STATUS_CLASSES.get(response.status_code) or documented_error_classes().get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
     message = f"Error code: {response.status_code}"
     if detail:
         message += f" - {detail}"
-    request_id = _request_id(response)
-    if request_id:
-        message += f" (request id: {request_id})"
+    rid = request_id(response)
+    if rid:
+        message += f" (request id: {rid})"
     return cls(message, response=response, body=body)

@@ -37,12 +37,24 @@ from typing import TYPE_CHECKING, Any
 
 from imagineo_api import catalog
 
-from ._exceptions import FieldError, ImagineoValidationError
+from ._checks import plain_fields
+from ._exceptions import FieldError, ImagineoError, ImagineoValidationError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["DEFAULT_MODEL_TYPE", "MODEL_DEFAULTS", "MODEL_TYPES", "FieldSpec", "fields_by_model", "prepare"]
+__all__ = [
+    "DEFAULT_MODEL_TYPE",
+    "MODEL_DEFAULTS",
+    "MODEL_TYPES",
+    "FieldSpec",
+    "body_fields",
+    "check_params",
+    "fields_by_model",
+    "prepare",
+    "prepare_body",
+    "prepare_object",
+]
 
 #: The field that selects the model type, and the model type a call gets without it (from the spec).
 TAG_FIELD: str = catalog.TAG_FIELD
@@ -78,6 +90,7 @@ class FieldSpec:
     max_items: int | None = None  # arrays only
     format: str | None = None  # "uri", "uuid", ... (an array's: its items')
     has_default: bool = False
+    deprecated: bool = False
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -110,6 +123,7 @@ def _field_spec(name: str, info: Mapping[str, Any]) -> FieldSpec:
         max_items=info.get("max_items"),
         format=info.get("format", item.get("format")),
         has_default="default" in info,
+        deprecated=bool(info.get("deprecated", False)),
     )
 
 
@@ -118,7 +132,7 @@ class _Validator(typing.Protocol):
 
 
 @functools.cache
-def _validator(model_type: str) -> _Validator:
+def _validator(class_name: str) -> _Validator:
     """The validator of one model type, built on its first call: only what that call needs is loaded.
 
     It is a ``pydantic_core.SchemaValidator`` built from ``imagineo_api.core_schemas``, the core schema that pydantic
@@ -130,14 +144,13 @@ def _validator(model_type: str) -> _Validator:
     from imagineo_api import core_schemas
     from pydantic_core import SchemaError, SchemaValidator
 
-    name = catalog.CLASS_NAMES[model_type]
-    entry = core_schemas.SCHEMAS[name]
+    entry = core_schemas.SCHEMAS[class_name]
     try:
         return SchemaValidator(entry["schema"], entry["config"])
     except SchemaError:
         from imagineo_api import schemas
 
-        model: type[BaseModel] = getattr(schemas, name)
+        model: type[BaseModel] = getattr(schemas, class_name)
         return model.__pydantic_validator__
 
 
@@ -238,11 +251,11 @@ def _compile(node: Mapping[str, Any]) -> _Check | None:
 
 
 @functools.cache
-def _fast_check(model_type: str) -> _Check:
-    """The fast check of one model type's body (a `model-fields` schema), built from imagineo_api.core_schemas."""
+def _fast_check(class_name: str) -> _Check:
+    """The fast check of one request body class (a `model-fields` schema), built from imagineo_api.core_schemas."""
     from imagineo_api import core_schemas
 
-    entry = core_schemas.SCHEMAS[catalog.CLASS_NAMES[model_type]]
+    entry = core_schemas.SCHEMAS[class_name]
     schema, config = entry["schema"], entry["config"]
     if set(schema) - {"type", "fields", "model_name", "computed_fields"} or schema.get("computed_fields"):
         return _never
@@ -276,11 +289,11 @@ def _fast_check(model_type: str) -> _Check:
 
 
 @functools.cache
-def _request_models() -> dict[str, Any]:
-    """model_type -> the generated attrs request model (imagineo_api.models) that the endpoint serialises."""
+def _request_model(class_name: str) -> Any:
+    """The generated attrs request model (imagineo_api.models) that the endpoint serialises."""
     from imagineo_api import models
 
-    return {tag: getattr(models, name) for tag, name in catalog.CLASS_NAMES.items()}
+    return getattr(models, class_name)
 
 
 def models_taking(field: str) -> list[str]:
@@ -310,7 +323,7 @@ def prepare(params: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
         deprecated = alias in DEPRECATED_ALIASES
         if deprecated:
             warnings.warn(
-                f"{alias} is deprecated; use {field} instead", DeprecationWarning, stacklevel=_user_stacklevel()
+                f"{alias} is deprecated; use {field} instead", DeprecationWarning, stacklevel=user_stacklevel()
             )
         if field in body and body[field] != value:
             relation = (
@@ -341,36 +354,170 @@ def prepare(params: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
         body.setdefault(name, value)
 
     # 3. validation against the generated model: a body the fast check passes is one pydantic-core accepts too
-    if not _fast_check(model_type)(body):
-        validator = _validator(model_type)
+    class_name = catalog.CLASS_NAMES[model_type]
+    _validate(class_name, body, fields_by_model()[model_type], model_type, alias_of, errors)
+    if errors:
+        raise ImagineoValidationError(model_type, errors)
+
+    # 4. the generated request model
+    request_model = _request_model(class_name).from_dict(body)
+    return model_type, body, request_model
+
+
+def _validate(
+    class_name: str,
+    body: Mapping[str, Any],
+    specs: Mapping[str, FieldSpec],
+    model_type: str | None,
+    alias_of: Mapping[str, str],
+    errors: list[FieldError],
+) -> None:
+    """Add every problem of `body` (checked against the generated model `class_name`) to `errors`."""
+    for name in body:
+        spec = specs.get(name)
+        if spec is not None and spec.deprecated:
+            warnings.warn(
+                f"{name} is deprecated in the API's spec{f' for model_type {model_type!r}' if model_type else ''}",
+                DeprecationWarning,
+                stacklevel=user_stacklevel(),
+            )
+    if not _fast_check(class_name)(body):
+        validator = _validator(class_name)
         from pydantic_core import ValidationError
 
         try:
             validator.validate_python(body)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                errors.append(_describe(model_type, err, alias_of))
+                errors.append(_describe(model_type, specs, err, alias_of))
     flagged = {e.field for e in errors}
     for name, value in body.items():
         if value is None and name not in flagged:
             errors.append(
                 FieldError(field=_label(name, alias_of), message="must not be None (leave it out to use the default)")
             )
+
+
+@functools.cache
+def body_fields(class_name: str) -> dict[str, FieldSpec]:
+    """field name -> FieldSpec of a request-body object schema other than the model-type union (catalog.BODIES)."""
+    return {name: _field_spec(name, info) for name, info in catalog.BODIES[class_name]["fields"].items()}
+
+
+def prepare_object(class_name: str, params: Mapping[str, Any]) -> Any:
+    """`prepare` for an object request body: the spec's defaults, validation, the generated request model."""
+    body = dict(params)
+    for name, spec in body_fields(class_name).items():
+        if spec.has_default:
+            body.setdefault(name, spec.default)
+    errors: list[FieldError] = []
+    _validate(class_name, body, body_fields(class_name), None, {}, errors)
     if errors:
-        raise ImagineoValidationError(model_type, errors)
-
-    # 4. the generated request model
-    request_model = _request_models()[model_type].from_dict(body)
-    return model_type, body, request_model
+        raise ImagineoValidationError(None, errors)
+    return _request_model(class_name).from_dict(body)
 
 
-def _user_stacklevel() -> int:
-    """Point a warning at the first frame outside this package (the caller's generate(...) line)."""
+def prepare_body(body: Mapping[str, Any], fields: Mapping[str, Any]) -> Any:
+    """The generated request model for one call's body fields (`body`: an operation's catalogue ``body``).
+
+    Hostile values (nested past MAX_INPUT_DEPTH, a str subclass with its own __eq__, a __repr__ that raises) are an
+    ImagineoValidationError, never a raw error from inside the checks."""
+    try:
+        fields = plain_fields(fields)
+        if body["kind"] == "model_types":
+            return prepare(fields)[2]
+        return prepare_object(body["class_name"], fields)
+    except ImagineoError:
+        raise
+    except RecursionError:
+        raise ImagineoValidationError(
+            None, [FieldError(field="input", message="is nested too deeply to check")]
+        ) from None
+    except Exception as exc:
+        raise ImagineoValidationError(
+            None,
+            [
+                FieldError(
+                    field="input",
+                    message=f"a value given could not be read or compared ({type(exc).__name__} from its own methods, "
+                    "such as __repr__, __eq__ or __hash__); pass plain str, int, float, bool, list and dict values",
+                )
+            ],
+        ) from exc
+
+
+_PARAM_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "enum": (str, int, float, bool),
+    "const": (str, int, float, bool),
+}
+
+
+def check_params(operation_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """An operation's path, query and header arguments checked against their schemas (python name -> value, the
+    ones given). A missing required one, a wrong type, a value out of range or not among the choices is an
+    ImagineoValidationError naming the parameter, before anything is sent."""
+    errors: list[FieldError] = []
+    out: dict[str, Any] = {}
+    for param in catalog.OPERATIONS[operation_id]["parameters"]:
+        name = param["python_name"]
+        if name not in values:
+            continue
+        value = values[name]
+        if value is None:
+            if param["required"]:
+                errors.append(FieldError(field=name, message=f"is required ({param['location']} {param['name']!r})"))
+            continue
+        if isinstance(value, str):
+            value = str.__str__(value)
+        problem = _param_problem(param, value)
+        if problem:
+            errors.append(FieldError(field=name, message=f"{problem}; got {_show(value)}"))
+        out[name] = value
+    if errors:
+        raise ImagineoValidationError(None, errors)
+    return out
+
+
+def _param_problem(info: Mapping[str, Any], value: object) -> str | None:
+    kind = info["type"]
+    types = _PARAM_TYPES.get(kind)
+    if types is None:
+        return f"cannot be sent as a parameter ({kind})"
+    if not isinstance(value, types) or (isinstance(value, bool) and kind in ("integer", "number")):
+        return f"must be {'an' if kind == 'integer' else 'a'} {kind}"
+    if kind in ("enum", "const") and value not in info["choices"]:
+        return f"must be one of {', '.join(repr(c) for c in info['choices'])}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in info and value < info["minimum"]:
+            return f"must be >= {_num(info['minimum'])}"
+        if "maximum" in info and value > info["maximum"]:
+            return f"must be <= {_num(info['maximum'])}"
+    if isinstance(value, str):
+        if len(value) < info.get("min_length", 0) or ("max_length" in info and len(value) > info["max_length"]):
+            return f"must have {info.get('min_length', 0)} to {info.get('max_length', 'any number of')} characters"
+        if info["location"] == "header" and not all(" " <= c <= "~" for c in value):
+            return "must be printable ASCII (it travels in a header)"
+        if "pattern" in info:
+            import re
+
+            if re.search(info["pattern"], value) is None:
+                return f"must match the pattern {info['pattern']}"
+    return None
+
+
+def user_stacklevel() -> int:
+    """Point a warning at the first frame outside the SDK (the caller's method call), generated methods included."""
     import sys
 
     level = 1
     frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("imagineo."):
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(("imagineo.", "imagineo_api.")):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
@@ -391,7 +538,9 @@ def _label(name: str, alias_of: Mapping[str, str]) -> str:
     return f"{name} (given as {alias})" if alias else name
 
 
-def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, str]) -> FieldError:
+def _describe(
+    model_type: str | None, specs: Mapping[str, FieldSpec], err: Mapping[str, Any], alias_of: Mapping[str, str]
+) -> FieldError:
     """Turn one pydantic error into words: field, rule, value."""
     loc = tuple(err["loc"])
     name = str(loc[0]) if loc else "body"
@@ -401,7 +550,11 @@ def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, st
     ctx = err.get("ctx") or {}
     got = f"; got {_show(value)}"
     if kind == "missing":
-        return FieldError(field=field, message=f"is required for model_type {model_type!r}")
+        return FieldError(
+            field=field, message=f"is required for model_type {model_type!r}" if model_type else "is required"
+        )
+    if kind == "extra_forbidden" and model_type is None:
+        return FieldError(field=field, message=f"is not a known parameter{_did_you_mean(name, list(specs))}")
     if kind == "extra_forbidden":
         others = [m for m in models_taking(name) if m != model_type]
         if others:
@@ -435,7 +588,7 @@ def _describe(model_type: str, err: Mapping[str, Any], alias_of: Mapping[str, st
     if kind == "literal_error":
         return FieldError(field=field, message=f"must be one of {ctx.get('expected')}{got}")
     if kind == "string_pattern_mismatch":
-        spec = fields_by_model()[model_type].get(name)
+        spec = specs.get(name)
         fmt = spec.format if spec is not None else None
         pattern = str(ctx.get("pattern", ""))
         if fmt == "uri" and pattern.startswith("^https?://"):

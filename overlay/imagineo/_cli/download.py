@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from imagineo_api.models import GenerateImageOutput
+    from imagineo_api.results import GenerateImageOutput
 
     from .._client import ImagineoAIClient
     from .ui import UI

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._client import _is_loopback  # the SDK's rule for what counts as loopback, applied to the listen address
+from .._base_client import (
+    is_loopback as _is_loopback,
+)  # the SDK's rule for what counts as loopback, applied to the listen address
 from ._server import DEFAULT_HOST, SandboxServer
 
 __all__ = ["DEFAULT_PORT", "serve"]

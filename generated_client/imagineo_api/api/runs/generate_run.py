@@ -444,3 +444,8 @@ async def asyncio(
             idempotency_key=idempotency_key,
         )
     ).parsed
+
+
+#: This operation's request (method, url with its path parameters quoted, params, headers, json), as httpx's
+#: ``Client.request(**kwargs)`` takes it; the SDK sends it through its own pipeline.
+build_request = _get_kwargs
