@@ -20,7 +20,7 @@ import httpx
 import pytest
 from imagineo import ConflictError, _models
 from imagineo._cli.batch import idempotency_key
-from imagineo._client import AsyncImages
+from imagineo_api.resources import AsyncImages
 from imagineo.cli import main
 from imagineo.sandbox import MAX_BODY
 from imagineo.testing import DEFAULT_TEST_API_KEY, Sandbox, sandbox_server

@@ -323,12 +323,22 @@ def test_cli_stderr_and_batch_results_never_show_the_key(
     assert "[REDACTED]" in out.read_text()
 
 
-def test_refused_plain_http_url_never_echoes_userinfo() -> None:
-    """Breaks if the plain-http refusal (or a client's repr) quotes a password given in the URL."""
-    error = raises(ImagineoError, lambda: ImagineoAIClient("http://admin:hunter2@api.example.com/v", api_key=API_KEY))
-    assert "hunter2" not in str(error) and "admin" not in str(error) and "api.example.com" in str(error)
-    client = ImagineoAIClient("https://admin:hunter2@api.example.com", api_key=API_KEY)
-    assert "hunter2" not in repr(client)
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("http://admin:hunter2@api.example.com/v", "user name or password"),
+        ("https://admin:hunter2@api.example.com", "user name or password"),
+        ("https://api.example.com/gw?tenant=a", "a query"),
+        ("https://api.example.com/gw#frag", "a fragment"),
+    ],
+)
+def test_api_url_with_userinfo_query_or_fragment_is_refused(url: str, part: str) -> None:
+    """Breaks if an api_url shape that silently changes the request is accepted (issue 18, point 6): user info
+    (httpx would send Basic auth in place of the Bearer key: every call a 401), a query (the POST would go to
+    ``/gw?tenant=a/api/v1/...``) or a fragment (to ``/gw``); or if the refusal quotes the password."""
+    error = raises(ImagineoValidationError, lambda: ImagineoAIClient(url, api_key=API_KEY))
+    assert error.errors[0]["field"] == "api_url" and part in str(error)
+    assert "hunter2" not in str(error) and "admin" not in str(error)
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_headers_auth_user_agent_and_idempotency(mode: str, loopback: LoopbackSe
     generate(mode, {"api_url": loopback.url, "default_headers": {"X-Team": "art"}}, prompt="p")
     headers = loopback.requests[0].headers
     assert headers["authorization"] == f"Bearer {API_KEY}"
-    assert headers["user-agent"] == f"imagineo-python/{imagineo.__version__}"
+    assert headers["user-agent"] == f"imagineo-python/{imagineo.__version__} imagineo-api/{imagineo.API_VERSION}"
     assert headers["content-type"] == "application/json"
     assert headers["x-team"] == "art"
     assert uuid.UUID(headers["idempotency-key"]).version == 4

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from imagineo._client import _new_request
+from imagineo._base_client import _new_request
 
 URL = httpx.URL("https://api.example.com/prefix/api/v1/runs/generate")
 BODY = {"prompt": "p", "model_type": "flux-dev", "width": 512}

@@ -16,7 +16,7 @@ absent optional field here is ``None``, typed ``X | None``, so application code 
 """
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from . import catalog
 
@@ -65,9 +65,9 @@ class _Result:
     """What every result shares: checked construction from JSON, ``to_dict()``, item access to unknown fields."""
 
     __slots__ = ("_request_id", "additional_properties")
-    _FIELDS: dict[str, dict[str, Any]] = {}
-    _REQUIRED: tuple[str, ...] = ()
-    _KEEPS_EXTRA: bool = True
+    _FIELDS: ClassVar[dict[str, dict[str, Any]]] = {}
+    _REQUIRED: ClassVar[tuple[str, ...]] = ()
+    _KEEPS_EXTRA: ClassVar[bool] = True
 
     additional_properties: dict[str, Any]
     """Fields of the answer that the spec does not name (yet), as the server sent them."""
@@ -126,7 +126,7 @@ class _Result:
             return NotImplemented
         return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
 
     def __repr__(self) -> str:
         shown = [
@@ -179,5 +179,5 @@ class GenerateImageOutput(_Result):
         self.image_urls = image_urls
         self.run_id = run_id
         self.model_type = model_type
-        self.additional_properties = {}
-        self._request_id = None
+        self.additional_properties: dict[str, Any] = {}
+        self._request_id: str | None = None

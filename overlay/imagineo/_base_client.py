@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "IDEMPOTENCY_HEADER",
+    "NOT_GIVEN",
     "USER_AGENT",
     "AsyncCaller",
     "Settings",
@@ -78,7 +79,8 @@ API_KEY_ENV = "IMAGINEO_API_KEY"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 #: The SDK's version and the API version (the spec's info.version) it was generated from.
 USER_AGENT = f"imagineo-python/{__version__} imagineo-api/{catalog.SPEC_VERSION}"
-_NOT_GIVEN: Any = object()
+#: The default of an option left out (None means "no limit" for some options, so it cannot stand for it).
+NOT_GIVEN: Any = object()
 _RESERVED = {"authorization": "api_key", "host": "api_url", "content-length": None, "transfer-encoding": None}
 
 R = TypeVar("R")
@@ -216,19 +218,19 @@ class Settings:
         timeout: Any,
         max_retries: Any,
         default_headers: Mapping[str, str] | None,
-        attempt_timeout: Any = _NOT_GIVEN,
-        max_response_bytes: Any = _NOT_GIVEN,
+        attempt_timeout: Any = NOT_GIVEN,
+        max_response_bytes: Any = NOT_GIVEN,
     ) -> Settings:
         new = object.__new__(Settings)
         new.api_url, new.base, new.targets = self.api_url, self.base, self.targets
         new.allow_insecure_http = self.allow_insecure_http
-        new.timeout = self.timeout if timeout is _NOT_GIVEN else check_timeout(timeout)
-        new.max_retries = self.max_retries if max_retries is _NOT_GIVEN else check_retries(max_retries)
+        new.timeout = self.timeout if timeout is NOT_GIVEN else check_timeout(timeout)
+        new.max_retries = self.max_retries if max_retries is NOT_GIVEN else check_retries(max_retries)
         new.limits = _transport.Limits(
             self.limits.max_response_bytes
-            if max_response_bytes is _NOT_GIVEN
+            if max_response_bytes is NOT_GIVEN
             else check_max_response_bytes(max_response_bytes),
-            self.limits.attempt_timeout if attempt_timeout is _NOT_GIVEN else check_attempt_timeout(attempt_timeout),
+            self.limits.attempt_timeout if attempt_timeout is NOT_GIVEN else check_attempt_timeout(attempt_timeout),
         )
         new.headers = dict(self.headers)
         _merge_headers(new.headers, check_headers(default_headers, "default_headers"), "default_headers")

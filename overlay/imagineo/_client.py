@@ -39,6 +39,7 @@ from ._base_client import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    NOT_GIVEN,
     AsyncCaller,
     Settings,
     SyncCaller,
@@ -60,7 +61,6 @@ __all__ = [
 ]
 
 LOG_ENV = "IMAGINEO_LOG"
-_NOT_GIVEN: Any = object()
 T = TypeVar("T")
 
 logger = logging.getLogger("imagineo")
@@ -108,11 +108,11 @@ class _ClientBase:
     def with_options(
         self,
         *,
-        timeout: TimeoutTypes = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
-        attempt_timeout: float | None = _NOT_GIVEN,
-        max_response_bytes: int = _NOT_GIVEN,
+        attempt_timeout: float | None = NOT_GIVEN,
+        max_response_bytes: int = NOT_GIVEN,
     ) -> Self:
         """A copy with other defaults, sharing this client's connection pool (closing the copy closes nothing).
 

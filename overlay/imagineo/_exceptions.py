@@ -12,9 +12,9 @@
             ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403, NotFoundError 404,
             ├── ConflictError 409, UnprocessableEntityError 422, RateLimitError 429
             ├── InternalServerError >= 500
-            └── one class per other error status the spec documents, named by generator/catalog.py from the
-                spec's response (413 PayloadTooLarge -> PayloadTooLargeError; imagineo_api.catalog.ERRORS), a
-                subclass of InternalServerError for >= 500: `documented_error_classes`
+            └── one class per other 4xx status the spec documents, named by generator/catalog.py from the
+                spec's response (413 PayloadTooLarge -> PayloadTooLargeError; imagineo_api.catalog.ERRORS):
+                `documented_error_classes`
 
 No message here ever contains the API key: messages are built from the status, the server's error text and the
 request id, never from request headers, and every APIError redacts the key its request was sent with (the
@@ -339,7 +339,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 
 @functools.cache
 def documented_error_classes() -> dict[int, type[APIStatusError]]:
-    """status -> error class, for each error status the spec documents that has no class above.
+    """status -> error class, for each 4xx status the spec documents that has no class above (every status >= 500
+    is an InternalServerError, whatever the spec documents).
 
     The class is made here, from its name in ``imagineo_api.catalog.ERRORS`` (the spec's response name plus
     ``Error``), so a status the spec adds gets its own class after ``make generate`` with no hand edit; ``imagineo``
@@ -350,12 +351,12 @@ def documented_error_classes() -> dict[int, type[APIStatusError]]:
     known = {cls.__name__: cls for cls in (*_STATUS_CLASSES.values(), InternalServerError, APIStatusError)}
     made: dict[int, type[APIStatusError]] = {}
     for status, info in catalog.ERRORS.items():
-        if status in _STATUS_CLASSES:
+        if status in _STATUS_CLASSES or status >= 500:
             continue
         name = info["class_name"]
         cls = known.get(name)
         if cls is None:
-            base = InternalServerError if status >= 500 else APIStatusError
+            base = APIStatusError
             doc = f"{status}: {info['description']}" if info.get("description") else f"The API answered {status}."
             cls = type(name, (base,), {"__doc__": doc, "__module__": "imagineo"})
             known[name] = cls

@@ -5,7 +5,7 @@ tests/test_overlay_typing.py runs mypy --strict and pyright (strict, as this fil
 and compares each checker's errors with the markers, so the typed surface of images.generate and
 images.with_raw_response.generate cannot drift from the spec unnoticed.
 
-pyright's first error for a call that matches no overload is "No overloads for "__call__" match"; when the call
+pyright's first error for a call that matches no overload is "No overloads for "generate" match"; when the call
 misses a required field, the second names some other model type's overload that takes the same keywords (for
 google-imagen4 without aspect_ratio: "... cannot be assigned to parameter "model_type" of type
 "Literal['nanobanana']""). Only the first is pinned; README "Typing" says why the overloads stay as they are.
@@ -13,12 +13,11 @@ google-imagen4 without aspect_ratio: "... cannot be assigned to parameter "model
 # pyright: strict
 
 from imagineo import APIResponse, AsyncAPIResponse, AsyncImagineoAIClient, GenerateImageOutput, ImagineoAIClient
-from imagineo_api.models import GenerateImageOutput as GeneratedOutput
 from imagineo_api.models import GoogleImagen4Input
 
 client = ImagineoAIClient("https://api.example.com", api_key="sk-...")
 result: GenerateImageOutput | None = client.images.generate(prompt="A cat", width=512, height=512)
-generated: GeneratedOutput | None = result
+urls: list[str] = (result.image_urls or []) if result is not None else []
 client.images.generate(prompt="A cat", model_type="flux-dev", width=512, timeout=30.0, max_retries=0)
 client.images.generate(prompt="City", model_type="google-imagen4", aspect_ratio="16:9")
 client.images.generate(
@@ -27,19 +26,19 @@ client.images.generate(
 client.images.generate({"prompt": "p", "model_type": "nanobanana"}, idempotency_key="k")
 client.images.generate(GoogleImagen4Input(prompt="p", model_type="google-imagen4", aspect_ratio="1:1"))
 
-# E: No overload variant | No overloads for "__call__"
+# E: No overload variant | No overloads for "generate"
 client.images.generate(prompt="City", model_type="google-imagen4")
-# E: No overload variant | No overloads for "__call__"
+# E: No overload variant | No overloads for "generate"
 client.images.generate(prompt="p", model_type="wan-image-2.1", width=64, height=64)
 # E: No overload variant | "Literal['7:3']" cannot be assigned to parameter "aspect_ratio"
 client.images.generate(prompt="p", model_type="flux-kontext-max", aspect_ratio="7:3")
-# E: Unexpected keyword argument "widht" | No overloads for "__call__"
+# E: Unexpected keyword argument "widht" | No overloads for "generate"
 client.images.generate(prompt="p", widht=512)
 # E: No overload variant | "Literal['512']" cannot be assigned to parameter "width"
 client.images.generate(prompt="p", width="512")
-# E: No overload variant | No overloads for "__call__"
+# E: No overload variant | No overloads for "generate"
 client.images.generate(model_type="openai")
-# E: No overload variant | No overloads for "__call__"
+# E: No overload variant | No overloads for "generate"
 client.images.generate(prompt="p", model_type="flux-pro")
 
 # The request id, under openai-python's name: pyright's strict mode reports the underscore (mypy does not).
@@ -54,7 +53,7 @@ raw_request_id: str | None = raw.request_id
 status: int = raw.status_code
 parsed: GenerateImageOutput | None = raw.parse()
 client.images.with_raw_response.generate({"prompt": "p"}, extra_headers={"X-Trace": "t"})
-# E: No overload variant | No overloads for "__call__"
+# E: No overload variant | No overloads for "generate"
 client.images.with_raw_response.generate(prompt="City", model_type="google-imagen4")
 # E: Incompatible types in assignment | is not assignable to declared type "str"
 wrong: str = raw.status_code
@@ -66,12 +65,12 @@ async def main() -> None:
         if out is not None:
             url: str = out.image_url
             print(url)
-        # E: No overload variant | No overloads for "__call__"
+        # E: No overload variant | No overloads for "generate"
         await aclient.images.generate(prompt="p", model_type="qwen-image-edit")
         araw: AsyncAPIResponse[GenerateImageOutput | None] = await aclient.images.with_raw_response.generate(
             prompt="p", model_type="nanobanana"
         )
         aparsed: GenerateImageOutput | None = await araw.parse()
         print(araw.headers.get("x-request-id"), aparsed)
-        # E: No overload variant | No overloads for "__call__"
+        # E: No overload variant | No overloads for "generate"
         await aclient.images.with_raw_response.generate(prompt="p", model_type="qwen-image-edit")
