@@ -78,6 +78,8 @@ for _member in INPUT_SCHEMA["oneOf"]:
     _schema = resolve(_member)
     VARIANTS[_schema["properties"][TAG_FIELD]["const"]] = _schema
 MODEL_TYPES: list[str] = list(VARIANTS)
+#: model_type -> the name of its schema in components.schemas.
+VARIANT_SCHEMA_NAMES: dict[str, str] = {tag: ref.rsplit("/", 1)[1] for tag, ref in DISCRIMINATOR_MAPPING.items()}
 
 #: model_type -> the spec's ``default`` of each of its fields that has one.
 SPEC_DEFAULTS: dict[str, dict[str, Any]] = {

@@ -20,10 +20,10 @@ import httpx
 import pytest
 from imagineo import ConflictError, _models
 from imagineo._cli.batch import idempotency_key
-from imagineo_api.resources import AsyncImages
 from imagineo.cli import main
 from imagineo.sandbox import MAX_BODY
 from imagineo.testing import DEFAULT_TEST_API_KEY, Sandbox, sandbox_server
+from imagineo_api.resources import AsyncImages
 
 from tests.loopback import LoopbackServer
 from tests.test_batch import batch, finish, results, write_jsonl

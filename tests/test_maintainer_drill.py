@@ -7,7 +7,12 @@ kind the maintainers make, then ``generator/generate.py``; subprocesses that imp
   the changed default, the added optional field, the narrowed range and the removed model type all take effect;
 * the command line: ``imagineo models --json`` lists the new model type and its fields, and
   ``imagineo generate --model <new>`` sends it;
-* types: mypy --strict accepts a valid call for the new model type and flags one without its required field.
+* types: mypy --strict accepts a valid call for the new model type and flags one without its required field;
+* operations (issue 17): a GET operation with a path parameter, a POST operation with a body and the
+  Idempotency-Key parameter listed *first* in ``paths``, a new enum value, a new response field, a deprecated
+  property, a new error status, a bumped ``info.version`` and a new header parameter each reach the runtime
+  (``client.runs.get``, ``client.runs.combine``, typed results and errors, warnings, User-Agent, the header), mypy,
+  the CLI and the sandbox, while ``client.images.generate`` still posts to its own path.
 
 The edits are chosen from the spec itself (the first numeric default, the first bounded integer, the last model type
 that is not the default), so the drill keeps working whatever the spec's model types are. It breaks when any part of
@@ -29,7 +34,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.spec_cases import DEFAULT_MODEL_TYPE, ROOT, SPEC, TAG_FIELD, VARIANTS
+from tests.spec_cases import DEFAULT_MODEL_TYPE, ROOT, SCHEMAS, SPEC, TAG_FIELD, VARIANT_SCHEMA_NAMES, VARIANTS
 
 pytestmark = pytest.mark.slow
 
@@ -88,12 +93,194 @@ def _edits(spec: dict[str, Any]) -> dict[str, Any]:
     del union["discriminator"]["mapping"][removed]
     for name in [n for n, e in examples.items() if e["value"].get(TAG_FIELD) == removed]:
         del examples[name]
+    ops = _operation_edits(spec)
     return {
+        **ops,
         "changed": [changed_type, changed_field, new_default],
         "narrowed": [narrowed_type, narrowed_field, new_max],
         "removed": removed,
     }
 
+
+DRILL_VERSION = "9.9.9"
+DEPRECATED_FIELD = ("wan-image-2.1", "guidance")  # a field the seed page documents (the spec still has it)
+
+
+def _operation_edits(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17's edits: new operations (one listed first), an enum value, a response field, a deprecated
+    property, an error status, a version bump and a header parameter. Returns what the checks need."""
+    schemas = spec["components"]["schemas"]
+    generate_path, generate_item = next((p, i) for p, i in spec["paths"].items() if "post" in i)
+    generate = generate_item["post"]
+    error_json = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    schemas["Run"] = {
+        "title": "Run",
+        "type": "object",
+        "required": ["run_id", "status"],
+        "additionalProperties": True,
+        "properties": {
+            "run_id": {"type": "string", "description": "The run's identifier."},
+            "status": {"type": "string", "enum": ["queued", "running", "done"], "description": "Where it is."},
+            "image_url": {"type": "string", "format": "uri", "description": "The first image, once done."},
+        },
+    }
+    schemas["CombineInput"] = {
+        "title": "CombineInput",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["prompt", "image_urls"],
+        "properties": {
+            "prompt": {"$ref": "#/components/schemas/Prompt"},
+            "image_urls": {"type": "array", "minItems": 2, "items": {"$ref": "#/components/schemas/HttpUrl"}},
+            "strength": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5},
+        },
+    }
+    get_run = {
+        "get": {
+            "operationId": "get_run",
+            "tags": ["runs"],
+            "summary": "Read a run back",
+            "parameters": [
+                {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "The run.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}},
+                },
+                "404": {"description": "No such run.", "content": error_json},
+            },
+        }
+    }
+    combine = {
+        "post": {
+            "operationId": "combine_run",
+            "tags": ["runs"],
+            "summary": "Combine images",
+            "description": "Combines the images at image_urls into one.",
+            "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CombineInput"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "Done.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerateImageOutput"}}},
+                },
+                "422": {"description": "Invalid.", "content": error_json},
+                "500": {"description": "Failed.", "content": error_json},
+            },
+        }
+    }
+    # the new POST path listed first: "the" operation is found by operationId, never by position
+    spec["paths"] = {"/api/v1/runs/combine": combine, **spec["paths"], "/api/v1/runs/{run_id}": get_run}
+    # a new enum value
+    enum_schema = next(n for n, s in schemas.items() if s.get("type") == "string" and "enum" in s)
+    new_enum_value = "7:3"
+    schemas[enum_schema]["enum"].append(new_enum_value)
+    enum_user = next(
+        t
+        for t, v in VARIANTS.items()
+        for p in v["properties"].values()
+        if p.get("enum") == SCHEMAS[enum_schema]["enum"]
+    )
+    enum_field = next(
+        f for f, p in VARIANTS[enum_user]["properties"].items() if p.get("enum") == SCHEMAS[enum_schema]["enum"]
+    )
+    # new response fields
+    output = schemas["GenerateImageOutput"]["properties"]
+    output["seed"] = {"type": "integer", "description": "The seed the run used."}
+    output["cost_credits"] = {"type": "number", "description": "What the run cost."}
+    # a deprecated property
+    dtype, dfield = DEPRECATED_FIELD
+    schema_name = VARIANT_SCHEMA_NAMES[dtype]
+    schemas[schema_name]["properties"][dfield]["deprecated"] = True
+    # a new error status, and a new optional header parameter, on the generate operation
+    spec["components"]["responses"]["PaymentRequired"] = {
+        "description": "The account has no credits left.",
+        "content": error_json,
+    }
+    generate["responses"]["402"] = {"$ref": "#/components/responses/PaymentRequired"}
+    generate["parameters"].append(
+        {"name": "X-Imagineo-Project", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1},
+         "description": "The project the run is billed to."}
+    )  # fmt: skip
+    spec["info"]["version"] = DRILL_VERSION
+    return {
+        "generate_path": generate_path,
+        "enum": [enum_user, enum_field, new_enum_value],
+        "deprecated": [dtype, dfield],
+    }
+
+
+OPERATIONS_CHECK = r"""
+import json, sys, warnings
+import httpx, imagineo
+from imagineo import ImagineoAIClient, ImagineoValidationError, APIResponseValidationError, NotFoundError
+
+facts = json.loads(sys.argv[1])
+seen = []
+plan = []
+def answer(request):
+    seen.append(request)
+    if plan:
+        status, body = plan.pop(0)
+        return httpx.Response(status, json=body)
+    if request.method == "GET":
+        if request.url.path.endswith("/missing"):
+            return httpx.Response(404, json={"error": "no such run"})
+        return httpx.Response(200, json={"run_id": "r 1/x", "status": "done", "image_url": "https://cdn.example.com/a.png"})
+    return httpx.Response(200, json={"image_url": "https://cdn.example.com/x.png", "seed": 42, "cost_credits": 1.5})
+mock = httpx.Client(transport=httpx.MockTransport(answer))
+client = ImagineoAIClient("https://api.example.com/gw", api_key="k", http_client=mock)
+out = {"api_version": imagineo.API_VERSION}
+def last():
+    r = seen[-1]
+    return {"method": r.method, "path": r.url.raw_path.decode(), "headers": dict(r.headers),
+            "body": json.loads(r.content) if r.content else None}
+result = client.images.generate(prompt="A cat", x_imagineo_project="p-1")
+out["generate"] = last()
+out["generate_result"] = {"seed": result.seed, "cost_credits": result.cost_credits, "dict": result.to_dict()}
+run = client.runs.get("r 1/x")
+out["get"] = last()
+out["get_result"] = [type(run).__name__, run.run_id, run.status, run.image_url]
+try:
+    client.runs.get("missing")
+except NotFoundError as exc:
+    out["get_missing"] = [type(exc).__name__, exc.status_code]
+plan[:] = [(500, {"error": "boom"}), (200, {"image_url": "https://cdn.example.com/c.png"})]
+import imagineo._transport as t; t._sleep = lambda s: None
+combined = client.runs.combine(prompt="Mix", image_urls=["https://a.example/1.png", "https://a.example/2.png"])
+out["combine"] = [{"path": r.url.raw_path.decode(), "key": r.headers.get("idempotency-key"),
+                   "body": json.loads(r.content)} for r in seen[-2:]]
+try:
+    client.runs.combine(prompt="Mix", image_urls=["https://a.example/1.png"])
+except ImagineoValidationError as exc:
+    out["combine_invalid"] = str(exc)
+etype, efield, evalue = facts["enum"]
+client.images.generate(prompt="p", model_type=etype, **{efield: evalue})
+out["enum_body"] = last()["body"]
+dtype, dfield = facts["deprecated"]
+example = json.loads(sys.argv[2])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    client.images.generate(example)
+out["deprecated_warnings"] = [str(w.message) for w in caught if w.category is DeprecationWarning]
+plan[:] = [(402, {"error": "no credits", "code": "payment_required"})]
+before = len(seen)
+try:
+    client.images.generate(prompt="p")
+except imagineo.APIStatusError as exc:
+    out["payment"] = [type(exc).__name__, exc.status_code, len(seen) - before,
+                      type(exc) is getattr(imagineo, "PaymentRequiredError", None)]
+plan[:] = [(200, {"image_url": "https://cdn.example.com/x.png", "seed": "forty-two"})]
+try:
+    client.images.generate(prompt="p")
+except APIResponseValidationError as exc:
+    out["bad_seed"] = str(exc)
+print("DRILL-RESULT " + json.dumps(out))
+"""
 
 RUNTIME_CHECK = r"""
 import json, sys, threading, warnings
@@ -157,6 +344,14 @@ client = ImagineoAIClient("https://api.example.com", api_key="k")
 client.images.generate(prompt="p", model_type="sketch-1", style="ink", strokes=3)
 client.images.generate(prompt="p", model_type="sketch-1")
 client.images.generate(prompt="p", model_type="sketch-1", style="crayon")
+run = client.runs.get("r1")
+status: str = run.status
+client.runs.get(5)
+client.runs.combine(prompt="p", image_urls=["https://a.example/1.png", "https://a.example/2.png"], idempotency_key="k")
+client.runs.combine(prompt="p")
+result = client.images.generate(prompt="p", x_imagineo_project="p-1")
+seed: int | None = result.seed if result is not None else None
+client.images.generate(prompt="p", x_imagineo_project=7)
 """
 
 
@@ -249,4 +444,44 @@ def test_mypy_types_the_new_model_type(drilled: tuple[Path, dict[str, Any]]) -> 
     finally:
         os.chdir(cwd)
     flagged = {int(line.split(":")[1]) for line in stdout.splitlines() if ": error:" in line}
-    assert flagged == {5, 6}, stdout + stderr
+    assert flagged == {5, 6, 9, 11, 14}, stdout + stderr
+
+
+def test_regenerated_sdk_follows_every_kind_of_operation_edit(drilled: tuple[Path, dict[str, Any]]) -> None:
+    """Issue 17: new operations become methods (``client.runs.get``, ``client.runs.combine``) with auth, base URL,
+    retries, one Idempotency-Key across them, typed results and errors; generate still posts to its own path with the
+    new path listed first; a new enum value, response field, deprecated property, error status, version and header
+    parameter all take effect. Breaks when any of them needs a hand edit outside openapi/ and generated_client/."""
+    copy_root, facts = drilled
+    from tests.spec_cases import EXAMPLE_FOR
+
+    dtype, _ = facts["deprecated"]
+    proc = subprocess.run(
+        [sys.executable, "-c", OPERATIONS_CHECK, json.dumps(facts), json.dumps(EXAMPLE_FOR[dtype])],
+        capture_output=True, text=True, timeout=120, env=_env(copy_root), cwd=copy_root,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("DRILL-RESULT ")).split(" ", 1)[1])
+    assert out["api_version"] == DRILL_VERSION
+    generate = out["generate"]
+    assert (generate["method"], generate["path"]) == ("POST", "/gw" + facts["generate_path"])
+    assert generate["headers"]["x-imagineo-project"] == "p-1"
+    assert f"imagineo-api/{DRILL_VERSION}" in generate["headers"]["user-agent"]
+    assert generate["headers"]["authorization"] == "Bearer k" and generate["headers"]["idempotency-key"]
+    assert out["generate_result"]["seed"] == 42 and out["generate_result"]["cost_credits"] == 1.5
+    assert out["generate_result"]["dict"]["seed"] == 42
+    assert (out["get"]["method"], out["get"]["path"]) == ("GET", "/gw/api/v1/runs/r%201%2Fx")
+    assert out["get"]["body"] is None and out["get"]["headers"]["authorization"] == "Bearer k"
+    assert out["get_result"] == ["Run", "r 1/x", "done", "https://cdn.example.com/a.png"]
+    assert out["get_missing"] == ["NotFoundError", 404]
+    first, retry = out["combine"]
+    assert first["path"] == retry["path"] == "/gw/api/v1/runs/combine"
+    assert first["key"] and first["key"] == retry["key"], "a retried combine must carry the same Idempotency-Key"
+    assert first["body"] == {"prompt": "Mix", "image_urls": ["https://a.example/1.png", "https://a.example/2.png"],
+                             "strength": 0.5}  # fmt: skip
+    assert "image_urls" in out["combine_invalid"] and "at least 2" in out["combine_invalid"]
+    _, efield, evalue = facts["enum"]
+    assert out["enum_body"][efield] == evalue
+    assert any(facts["deprecated"][1] in w and "deprecated" in w for w in out["deprecated_warnings"])
+    assert out["payment"] == ["PaymentRequiredError", 402, 1, True], "402: its own typed error, sent once"
+    assert "seed" in out["bad_seed"] and "valid integer" in out["bad_seed"]
