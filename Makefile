@@ -21,10 +21,11 @@ help:
 	@echo "make lint            ruff + mypy --strict on hand-written code"
 	@echo "make install         .venv with the project (editable) and the dev tools (group dev); npm tools into node_modules/"
 	@echo "make spec            bundled spec (YAML, JSON), offline HTML reference, TS types into dist/spec/"
-	@echo "make check-breaking  fail, listing each problem, if the spec changed since the last release (openapi/released.yaml)"
-	@echo "                     without a higher info.version and its CHANGELOG entry, or breaks clients without a major"
-	@echo "                     version; BASE=<git ref> compares with that ref instead (make check-breaking BASE=v1.0.0)"
-	@echo "make release-spec    the same check, then record the spec as released (openapi/released.yaml); commit, tag v<version>"
+	@echo "make check-breaking  fail, listing each problem, if the spec changed since the last release"
+	@echo "                     (openapi/released.yaml) without a higher info.version and its CHANGELOG entry, or breaks"
+	@echo "                     clients without a major version; BASE=<git ref> compares with that ref (BASE=v1.0.0)"
+	@echo "make release-spec    the same check, then record the spec as released (openapi/released.yaml):"
+	@echo "                     commit that, and tag the commit v<info.version>"
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -267,7 +267,9 @@ export function versionProblems({ released, current, changed, changelog, changel
   } else if (compareSemver(current, released) > 0) {
     const entry = changelogEntries(changelog).get(current);
     if (entry === undefined) {
-      problems.push(`${changelogPath} has no \`## ${current}\` entry: add one, newest first, saying what changed since ${released}`);
+      problems.push(
+        `${changelogPath} has no \`## ${current}\` entry: add one, newest first, saying what changed since ${released}`,
+      );
     } else if (!entry) {
       problems.push(`${changelogPath}'s \`## ${current}\` entry is empty: say what changed since ${released}`);
     }
@@ -364,6 +366,7 @@ function tagProblems(record, recordFile, specPath, tmp) {
   const [tag] = releaseTags();
   if (!tag) return [];
   const [tagged, recorded] = [tag.slice(1), record.info?.version];
+  if (!parseSemver(recorded)) return []; // the version rule reports it
   const order = compareSemver(tagged, recorded);
   if (order > 0) {
     return [
@@ -372,13 +375,13 @@ function tagProblems(record, recordFile, specPath, tmp) {
     ];
   }
   if (order === 0 && !isDeepStrictEqual(loadSpec(specAtRef(tag, specPath, tmp), tmp), record)) {
-    return [`${recordFile} (${recorded}) is not the spec at tag ${tag}: the tag or the record points at the wrong spec`];
+    return [`${recordFile} (${recorded}) is not the spec at tag ${tag}: the tag or the record names the wrong spec`];
   }
   return [];
 }
 
 /** {kind, label, spec, version, release, problems}: what the working copy is compared with. */
-function resolveBaseline(args, tmp) {
+function resolveBaseline(args, tmp, { tags = true } = {}) {
   const ref = args.base?.trim();
   const record = recordPath(args.spec);
   if (!ref && fs.existsSync(record)) {
@@ -391,7 +394,7 @@ function resolveBaseline(args, tmp) {
       spec,
       version,
       release: true,
-      problems: tagProblems(spec, record, args.spec, tmp),
+      problems: tags ? tagProblems(spec, record, args.spec, tmp) : [],
     };
   }
   const at = ref || defaultBase();
@@ -428,7 +431,7 @@ export function check({ baseline, before, after, changelogPath }) {
     failures.push(
       `${result.breaking.length} breaking change(s) need a major version, but info.version ${current} keeps the ` +
         `major version of ${released}:\n` +
-        result.breaking.map(({ diff }) => `      - ${labelOf(diff)} (at ${diff.path.map(String).join(" > ")})`).join("\n"),
+        result.breaking.map(({ diff }) => `      - ${labelOf(diff)} (at ${diff.path.join(" > ")})`).join("\n"),
     );
   }
   return { ...result, version, majorBump, failures };
@@ -469,9 +472,12 @@ function record(args, tmp) {
   const after = loadSelfContained(args.spec, tmp);
   const current = after.info?.version;
   const changelogPath = path.join(path.dirname(args.spec), "CHANGELOG.md");
+  // The tags are checked against the record as it would be once written (a tag made before recording is fine).
+  const tags = tagProblems(after, file, args.spec, tmp);
   let failures;
   if (fs.existsSync(file)) {
-    const baseline = resolveBaseline({ ...args, base: "" }, tmp);
+    const baseline = resolveBaseline({ ...args, base: "" }, tmp, { tags: false });
+    baseline.problems = tags;
     const result = check({ baseline, before: baseline.spec, after, changelogPath });
     report({ label: `${baseline.label} -> ${args.spec}`, baseline, result, json: false });
     if (!result.version.changed && !result.failures.length) {
@@ -482,7 +488,7 @@ function record(args, tmp) {
   } else {
     // The first release: any semver above 0.0.0, with its CHANGELOG entry.
     const changelog = readChangelog(changelogPath);
-    failures = versionProblems({ released: "0.0.0", current, changed: true, changelog, changelogPath });
+    failures = [...tags, ...versionProblems({ released: "0.0.0", current, changed: true, changelog, changelogPath })];
     for (const failure of failures) console.log(`FAIL: ${failure}`);
   }
   if (failures.length) {
