@@ -116,8 +116,8 @@ def test_the_spec_follows_the_version_rule_since_the_last_release() -> None:
 
     Catches: a spec change merged without a version bump or a CHANGELOG entry (what CI, on a fresh clone without
     tags, would otherwise let through), a record lost or renamed (the guard would fall back to a git ref, which is
-    not a release), or a release tagged without being recorded. Breaking changes are `make check-breaking`'s call:
-    the CHANGELOG steps say to run it before committing."""
+    not a release), or a release tagged without being recorded. Breaking changes are `make check-breaking`'s call
+    (README.md, "Changing the API", step 6), which CI does not run."""
     out = json.loads(guard(ROOT, "--base", "--json").stdout)
     assert out["baseline"]["kind"] == "record", out["baseline"]
     assert out["baseline"]["release"] is True
