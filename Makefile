@@ -12,7 +12,7 @@ NODE_BIN := node_modules/.bin
 PYTEST_ARGS ?=
 
 .PHONY: help install generate check-generated lint test
-.PHONY: spec check-breaking
+.PHONY: spec check-breaking release-spec
 
 help:
 	@echo "make generate        validate openapi/imagineo.yaml and regenerate generated_client/ (Python only)"
@@ -21,7 +21,11 @@ help:
 	@echo "make lint            ruff + mypy --strict on hand-written code"
 	@echo "make install         .venv with the project (editable) and the dev tools (group dev); npm tools into node_modules/"
 	@echo "make spec            bundled spec (YAML, JSON), offline HTML reference, TS types into dist/spec/"
-	@echo "make check-breaking  fail, listing each change, if the spec breaks clients of BASE (make check-breaking BASE=v1.0.0)"
+	@echo "make check-breaking  fail, listing each problem, if the spec changed since the last release"
+	@echo "                     (openapi/released.yaml) without a higher info.version and its CHANGELOG entry, or breaks"
+	@echo "                     clients without a major version; BASE=<git ref> compares with that ref (BASE=v1.0.0)"
+	@echo "make release-spec    the same check, then record the spec as released (openapi/released.yaml):"
+	@echo "                     commit that, and tag the commit v<info.version>"
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -117,7 +121,14 @@ spec: install
 	rm -rf dist/spec
 	$(PY) tools/build_spec.py --out dist/spec
 
-# BASE: a git ref; left empty, tools/check_breaking.mjs takes the last tag, else origin/main, else HEAD~1.
+# The contract's release loop (tools/check_breaking.mjs; README.md, "Changing the API").
+# BASE: left empty, the last release: openapi/released.yaml, the committed copy of the spec as released, which a fresh
+# clone without tags (CI) has too; the highest v<semver> tag must agree with it. Or any git ref (BASE=v1.0.0).
 BASE ?=
 check-breaking: node_modules/.installed
 	node tools/check_breaking.mjs --base "$(BASE)"
+
+# Cutting a release: check against the last release, then copy openapi/imagineo.yaml to openapi/released.yaml.
+# Then commit the record and tag that commit v<info.version> (the command prints both).
+release-spec: node_modules/.installed
+	node tools/check_breaking.mjs --record
