@@ -363,9 +363,19 @@ class AsyncImagineoAIClient(_ClientBase, AsyncResources):
         return await self.request("DELETE", path, **kwargs)
 
     async def close(self) -> None:
-        """Close the connection pool (not an http_client passed in by the caller)."""
-        if self._owns_http:
+        """Close the connection pool (not an http_client passed in by the caller).
+
+        A pool made under another event loop than this one is dropped, not closed: its connections belong to that
+        loop (usually gone, after ``asyncio.run``) and cannot be closed from here."""
+        import asyncio
+
+        if not self._owns_http:
+            return
+        if self._loop is None or self._loop is asyncio.get_running_loop():
             await self._http.aclose()
+        else:
+            self._loop = None
+            self._http = httpx.AsyncClient(timeout=self._settings.timeout)
 
     async def __aenter__(self) -> Self:
         return self
