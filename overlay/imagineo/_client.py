@@ -503,16 +503,25 @@ class Images:
         progress: _download.Progress | None = None,
         timeout: float | httpx.Timeout | None = _download.DEFAULT_DOWNLOAD_TIMEOUT,
         attempt_timeout: float | None = _download.DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+        http_client: httpx.Client | None = None,
     ) -> list[Path]:
         """Save every image of `result` to disk, atomically; returns the paths written, in the result's order.
 
         One image is saved as `dest`; several as ``<stem>-1<suffix>``, ``<stem>-2<suffix>``... beside it (in it
-        when `dest` is a directory). Fetched without the API key; `max_bytes` caps each image (default 64 MiB);
-        ``progress(index, bytes_done, bytes_total)`` is called as bytes arrive. Raises DownloadError, and no file is
-        left half written. The details: `imagineo._download`.
+        when `dest` is a directory). Fetched through the transport of `http_client`, else of the client's own httpx
+        client (its proxies, mTLS or custom transport), never with the API key nor that client's headers;
+        `max_bytes` caps each image (default 64 MiB); ``progress(index, bytes_done, bytes_total)`` is called as
+        bytes arrive. Raises DownloadError (a body that is not an image included), and no file is left half
+        written. The details: `imagineo._download`.
         """
         return _download.download(
-            result, dest, max_bytes=max_bytes, progress=progress, timeout=timeout, attempt_timeout=attempt_timeout
+            result,
+            dest,
+            max_bytes=max_bytes,
+            progress=progress,
+            timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            http_client=self._client._http if http_client is None else http_client,
         )
 
 
@@ -575,8 +584,15 @@ class AsyncImages:
         progress: _download.Progress | None = None,
         timeout: float | httpx.Timeout | None = _download.DEFAULT_DOWNLOAD_TIMEOUT,
         attempt_timeout: float | None = _download.DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+        http_client: httpx.AsyncClient | None = None,
     ) -> list[Path]:
         """The async twin of `Images.download`."""
         return await _download.download_async(
-            result, dest, max_bytes=max_bytes, progress=progress, timeout=timeout, attempt_timeout=attempt_timeout
+            result,
+            dest,
+            max_bytes=max_bytes,
+            progress=progress,
+            timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            http_client=self._client._http if http_client is None else http_client,
         )

@@ -66,6 +66,7 @@ import httpx
 
 from .. import _models
 from .._client import AsyncImagineoAIClient
+from .._download import AsyncRoutedTransport
 from .._exceptions import APIError, APIStatusError, DownloadError, ImagineoValidationError
 from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
 from .text import printable
@@ -439,7 +440,10 @@ def run_batch(
             return EXIT_USAGE
     log = ResultLog(out_path)
     journal = RequestJournal(out_path)
-    http = httpx.AsyncClient(transport=JournalTransport(journal))
+    # The API requests (and the downloads, which borrow the same transport) go where a default httpx client would
+    # send them: through the environment's proxies (HTTPS_PROXY...), as the SDK's own client does.
+    route = httpx.AsyncClient()
+    http = httpx.AsyncClient(transport=JournalTransport(journal, AsyncRoutedTransport(route)))
     client = AsyncImagineoAIClient(**client_options, http_client=http)  # ImagineoError for a missing URL or key
     try:
         log.open()
@@ -475,6 +479,7 @@ def run_batch(
                         await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
                 finally:
                     await http.aclose()
+                    await route.aclose()
 
         try:
             asyncio.run(main())
