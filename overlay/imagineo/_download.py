@@ -369,7 +369,8 @@ class RoutedTransport(httpx.BaseTransport):
         self._client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return _transport_for(self._client, request.url).handle_request(request)
+        transport: httpx.BaseTransport = _transport_for(self._client, request.url)
+        return transport.handle_request(request)
 
     def close(self) -> None:
         pass
