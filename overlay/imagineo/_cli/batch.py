@@ -56,6 +56,7 @@ import asyncio
 import hashlib
 import json
 import re
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -262,6 +263,12 @@ def _parse_line(number: int, raw: str) -> tuple[str, Job | None]:
     except RecursionError:
         return "nested too deeply to parse", None
     except ValueError as exc:
+        if type(exc) is ValueError and "integer string conversion" in str(exc):
+            return (
+                f"holds an integer of more than {sys.get_int_max_str_digits()} digits, which Python does not read "
+                "(its int max str digits limit)",
+                None,
+            )
         return f"not JSON ({exc})", None
     if not isinstance(obj, dict):
         return f"must be a JSON object, got {type(obj).__name__}", None
