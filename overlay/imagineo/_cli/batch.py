@@ -76,7 +76,15 @@ from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["BATCH_KEY_NAMESPACE", "FINAL_STATUSES", "file_stem", "idempotency_key", "run_batch"]
+__all__ = [
+    "BATCH_KEY_NAMESPACE",
+    "FINAL_STATUSES",
+    "HASH_MARK",
+    "check_file_names",
+    "file_stem",
+    "idempotency_key",
+    "run_batch",
+]
 
 #: Fixed forever: the namespace of batch Idempotency-Keys (see the module docstring).
 BATCH_KEY_NAMESPACE = uuid.UUID("6f1d8a52-3c47-5e0b-9a1e-7b2c4d8e9f30")
@@ -94,18 +102,74 @@ def idempotency_key(item_id: object, fields: Mapping[str, Any]) -> str:
     return "batch-" + str(uuid.uuid5(BATCH_KEY_NAMESPACE, canonical_json({"id": item_id, "input": dict(fields)})))
 
 
-_SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_PLAIN_STEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+_NUMBERED = re.compile(r".*-[0-9]+")
+_INTEGER_STEM = re.compile(r"-?[0-9]+")
+#: Names Windows reserves whatever the suffix (``CON.png`` cannot be created there).
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+#: The one character of a hashed stem that no other stem has.
+HASH_MARK = "~"
 
 
 def file_stem(item_id: str | int) -> str:
-    """The file name (without suffix) of a line's images: the id itself when it is made only of letters, digits,
-    ``_`` and ``-`` (at most 100), else those characters kept (others become ``_``) plus 8 hex digits of the id's
-    SHA-256, so that ``a/b`` and ``a_b`` do not collide and no id can name a path outside the directory."""
-    text = str(item_id)
-    if _SAFE_STEM.fullmatch(text):
-        return text
+    """The file name (without suffix) of a line's images: ``<stem>.png``, or ``<stem>-1.png``... for several.
+
+    * an integer id is its decimal digits (``5`` -> ``5``, ``-3`` -> ``-3``);
+    * a string id made only of letters, digits, ``_`` and ``-`` (at most 100, not starting with ``-``) is itself,
+      unless it is all digits (``"5"`` would be the integer 5's name), ends in ``-<digits>`` (``"a-1"`` would be
+      image 1 of ``"a"``) or is a name Windows reserves (``CON``);
+    * any other string id is its letters, digits, ``_`` and ``-`` (others become ``_``; at most 60; no leading
+      ``-``; ``id`` when nothing is left), then ``~`` and 16 hex digits of the SHA-256 of its JSON (``../a/b`` ->
+      ``___a_b~<hash>``, ``"5"`` -> ``5~<hash>``).
+
+    So no id names a path outside the directory, and the names of two ids never meet: the three kinds cannot share
+    a stem (only hashed ones hold ``~``, only integers are all digits), no stem is another's followed by
+    ``-<number>``, and `check_file_names` refuses, before any run, the rest (two hashes alike, or stems differing
+    only in letter case, which are one file on macOS and Windows)."""
+    if isinstance(item_id, int):
+        return str(item_id)
+    if (
+        _PLAIN_STEM.fullmatch(item_id)
+        and not _INTEGER_STEM.fullmatch(item_id)
+        and not _NUMBERED.fullmatch(item_id)
+        and item_id.upper() not in _RESERVED_NAMES
+    ):
+        return item_id
     digest = hashlib.sha256(json.dumps(item_id, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80] + "-" + digest[:8]
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", item_id)[:60].lstrip("-") or "id"
+    return prefix + HASH_MARK + digest[:16]
+
+
+def _stem_of_file(name: str) -> str:
+    """The stem a saved file belongs to: its name without suffix and without a trailing ``-<number>``."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    numbered = re.fullmatch(r"(.+)-[0-9]+", stem)
+    return numbered.group(1) if numbered and not _INTEGER_STEM.fullmatch(stem) else stem
+
+
+def check_file_names(jobs: list[Job], done: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Why `jobs` cannot all save into one directory (two ids whose files would share a name, compared without
+    letter case), or None. The files earlier runs recorded (``files`` in RESULTS) count as taken by their id."""
+    owner: dict[str, tuple[str, str]] = {}  # casefolded stem -> (id key, how to name it)
+    for id_key, record in done.items():
+        files = record.get("files")
+        for path in files if isinstance(files, list) else []:
+            if isinstance(path, str):
+                stem = _stem_of_file(Path(path).name).casefold()
+                owner.setdefault(stem, (id_key, f"id {record.get('id')!r} (recorded in RESULTS)"))
+    for job in jobs:
+        stem = file_stem(job.item_id)
+        taken = owner.get(stem.casefold())
+        if taken is not None and taken[0] != job.id_key:
+            return (
+                f"line {job.line} (id {job.item_id!r}) would save its images as {stem}..., as does {taken[1]} "
+                "(file names are compared without letter case, as on macOS and Windows); give one of them another "
+                "id. Nothing was sent."
+            )
+        owner[stem.casefold()] = (job.id_key, f"line {job.line} (id {job.item_id!r})")
+    return None
 
 
 @dataclass
@@ -476,6 +540,11 @@ def run_batch(
         jobs = read_jobs(input_path, done, ui, log, summary, journal)
         for warning in summary.warnings:
             ui.message(f"imagineo: warning: {warning}")
+        if download_dir is not None:
+            clash = check_file_names(jobs, done)
+            if clash:
+                ui.error(f"--download-dir: {clash}")
+                return EXIT_USAGE
         for job in jobs:
             journal.expect(job.key, job.item_id)
 
