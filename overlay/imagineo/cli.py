@@ -176,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         "input in --out. Re-running skips the ids already done; Idempotency-Keys derive from each line's id and "
         "content, so a request cut off mid-flight cannot start a second paid run.",
     )
-    batch.add_argument("input", metavar="INPUT.jsonl", help="the input lines")
+    batch.add_argument(
+        "input", metavar="INPUT.jsonl", help="the input lines (- for standard input; a FIFO or <(...) works too)"
+    )
     batch.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="the results (appended; resumable)")
     batch.add_argument(
         "--concurrency", type=_positive_int, default=4, metavar="N", help="requests in flight (default: 4)"

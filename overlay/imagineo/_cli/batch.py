@@ -53,15 +53,17 @@ no_content), 1 when any request failed at the API or network, otherwise 2 when a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
+import stat
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 
@@ -219,6 +221,37 @@ class Summary:
         )
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+#: The INPUT that means standard input.
+STDIN = "-"
+
+
+def input_problem(path: Path) -> str | None:
+    """Why INPUT cannot be read, or None: a regular file, ``-`` (standard input), a FIFO or a process
+    substitution's ``/dev/fd/N`` all can; the input is read once, from start to end, so a pipe works as a file."""
+    if str(path) == STDIN:
+        return None
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"{path}: no such file"
+    except OSError as exc:
+        return f"{path}: cannot read it: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a directory; give the input file"
+    return None
+
+
+@contextlib.contextmanager
+def open_input(path: Path) -> Iterator[BinaryIO]:
+    """The input's bytes: standard input for ``-`` (not closed after), else the file, FIFO or pipe opened."""
+    if str(path) == STDIN:
+        yield sys.stdin.buffer
+        return
+    with path.open("rb") as fh:
+        yield fh
+
+
 def read_jobs(
     path: Path,
     done: Mapping[str, Mapping[str, Any]],
@@ -234,16 +267,19 @@ def read_jobs(
     """
     jobs: list[Job] = []
     first_line: dict[str, int] = {}
-    with path.open("rb") as fh:
+    label = "<stdin>" if str(path) == STDIN else str(path)
+    with open_input(path) as fh:
         for number, raw_bytes in enumerate(fh, 1):
+            if number == 1 and raw_bytes.startswith(UTF8_BOM):  # a BOM (Windows editors, Excel's "UTF-8" export)
+                raw_bytes = raw_bytes[len(UTF8_BOM) :]
             if not raw_bytes.strip():
                 continue
             summary.total += 1
             try:
-                job = _read_line(path, number, raw_bytes, first_line, done, ui, log, summary, journal)
+                job = _read_line(label, number, raw_bytes, first_line, done, ui, log, summary, journal)
             except Exception as exc:  # the per-line boundary: nothing a line holds stops the batch
                 summary.invalid += 1
-                ui.error(f"{path} line {number}: could not be processed ({_exception_text(exc)}); skipped")
+                ui.error(f"{label} line {number}: could not be processed ({_exception_text(exc)}); skipped")
                 continue
             if job is not None:
                 jobs.append(job)
@@ -251,7 +287,7 @@ def read_jobs(
 
 
 def _read_line(
-    path: Path,
+    label: str,
     number: int,
     raw_bytes: bytes,
     first_line: dict[str, int],
@@ -272,7 +308,7 @@ def _read_line(
         problem, job = f"duplicate id {job.item_id!r} (first on line {first_line[job.id_key]})", None
     if job is None:
         summary.invalid += 1
-        ui.error(f"{path} line {number}: {problem}; skipped")
+        ui.error(f"{label} line {number}: {problem}; skipped")
         return None
     first_line[job.id_key] = number
     previous = done.get(job.id_key)
@@ -290,7 +326,7 @@ def _read_line(
                 summary.already_done += 1
             if changed:
                 summary.warnings.append(
-                    f"{path} line {number}: id {job.item_id!r} is already done but its input has changed "
+                    f"{label} line {number}: id {job.item_id!r} is already done but its input has changed "
                     "since; skipped (give it a new id to generate it again)"
                 )
             return None
@@ -301,7 +337,7 @@ def _read_line(
         _models.prepare(job.fields)
     except ImagineoValidationError as exc:
         summary.invalid += 1
-        ui.error(f"{path} line {number} (id {job.item_id!r}): {exc}")
+        ui.error(f"{label} line {number} (id {job.item_id!r}): {exc}")
         log.append(
             {
                 "id": job.item_id,
@@ -490,10 +526,11 @@ def run_batch(
     download_dir: Path | None = None,
 ) -> int:
     """The ``batch`` command; returns the exit status."""
-    if not input_path.is_file():
-        ui.error(f"{input_path}: no such file")
+    problem = input_problem(input_path)
+    if problem:
+        ui.error(problem)
         return EXIT_USAGE
-    if out_path.exists() and out_path.resolve() == input_path.resolve():
+    if str(input_path) != STDIN and out_path.exists() and out_path.resolve() == input_path.resolve():
         ui.error("--out must not be the input file")
         return EXIT_USAGE
     if not out_path.parent.is_dir():
