@@ -47,7 +47,8 @@ Lines that are not JSON objects, have no usable ``id`` or repeat an earlier line
 their line number and skipped; so is any line the SDK cannot process (nested too deep to parse, a lone surrogate):
 every line is handled inside its own boundary and the batch goes on. The summary counts each line once: done now,
 already done, invalid, failed; they add up to the lines read. Exit status: 0 when every line is done with status ok (or
-no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C.
+no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C,
+128 + the signal's number on SIGTERM (143) or SIGHUP (129), which stop the batch the same way (`signals`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from .. import _models
 from .._client import AsyncImagineoAIClient
 from .._download import AsyncRoutedTransport
 from .._exceptions import APIError, APIStatusError, DownloadError, ImagineoValidationError
+from . import signals
 from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
 from .text import printable
 from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
@@ -586,21 +588,29 @@ def run_batch(
             journal.expect(job.key, job.item_id)
 
         async def main() -> None:
-            async with client:
-                try:
-                    if jobs:
-                        await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
-                finally:
-                    await http.aclose()
-                    await route.aclose()
+            task = asyncio.current_task()
+            assert task is not None
+            with signals.cancelling(task):  # SIGTERM / SIGHUP cancel the batch as Ctrl-C does
+                async with client:
+                    try:
+                        if jobs:
+                            await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
+                    finally:
+                        await http.aclose()
+                        await route.aclose()
 
         try:
-            asyncio.run(main())
+            try:
+                asyncio.run(main())
+            except asyncio.CancelledError:
+                signals.raise_if_signalled()
+                raise
         except KeyboardInterrupt:
-            ui.message(
-                f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
-                "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
-            )
+            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
+                ui.message(
+                    f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
+                    "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
+                )
             raise
     finally:
         journal.close()
