@@ -3,6 +3,9 @@
 Input: one JSON object per line, the generate fields plus an ``id`` (a non-empty string or an integer, unique in
 the file). Blank lines are ignored.
 
+INPUT may start with a UTF-8 BOM, and may be ``-`` (standard input), a FIFO or a process substitution: it is read
+once, from start to end.
+
 Output: one JSON object per input line, appended to RESULTS as soon as that line is finished, flushed and fsynced,
 so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where status is
 
@@ -16,8 +19,10 @@ so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where s
 Every line also carries the ``idempotency_key`` it was (or would have been) sent with.
 
 **Downloading** (``--download-dir DIR``): each ``ok`` line's images are saved in DIR by
-``client.images.download`` before its result line is written, named from the id (`file_stem`): ``<id>.png``, or
-``<id>-1.png``... when the run made several, and the result line gets ``files`` (the paths written). A download
+``client.images.download`` before its result line is written, named from the id (`file_stem`, one-to-one):
+``<stem>.png``, or ``<stem>-1.png``... when the run made several, and the result line gets ``files`` (the paths
+written). Ids whose files could still meet (``Cat`` and ``cat`` on a case-insensitive disk, or a name RESULTS
+records for another id) are refused before anything is sent (`check_file_names`): no file is written by two lines. A download
 that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a re-run
 sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
 by an earlier run are not downloaded again.
