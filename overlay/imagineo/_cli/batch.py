@@ -22,9 +22,9 @@ Every line also carries the ``idempotency_key`` it was (or would have been) sent
 ``client.images.download`` before its result line is written, named from the id (`file_stem`, one-to-one):
 ``<stem>.png``, or ``<stem>-1.png``... when the run made several, and the result line gets ``files`` (the paths
 written). Ids whose files could still meet (``Cat`` and ``cat`` on a case-insensitive disk, or a name RESULTS
-records for another id) are refused before anything is sent (`check_file_names`): no file is written by two lines. A download
-that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a re-run
-sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
+records for another id) are refused before anything is sent (`check_file_names`): no file is written by two lines.
+A download that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a
+re-run sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
 by an earlier run are not downloaded again.
 
 **Exactly once.** Each request's Idempotency-Key is derived from the input line, never random:
