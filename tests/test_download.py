@@ -374,11 +374,15 @@ def test_an_app_that_generates_and_downloads_runs_offline_on_the_sandbox_transpo
     async def main() -> list[Path]:
         async with sandbox.async_client() as client:
             again = await client.images.generate(prompt="A dog")
-            return await client.images.download(again, tmp_path / "dog")
+            explicit = await client.images.download(again, tmp_path / "dog2", http_client=sandbox.async_http_client())
+            with pytest.raises(ImagineoValidationError):
+                await client.images.download(again, tmp_path / "x", http_client=httpx.Client())  # type: ignore[arg-type]
+            return [*await client.images.download(again, tmp_path / "dog"), *explicit]
 
-    [dog] = asyncio.run(main())
+    dog, dog2 = asyncio.run(main())
     assert dog == tmp_path / "dog.png" and dog.read_bytes().startswith(b"\x89PNG")
-    assert sandbox.stats()["images_served"] == 3
+    assert dog2.read_bytes() == dog.read_bytes()
+    assert sandbox.stats()["images_served"] == 4
 
 
 def test_environment_proxies_are_honoured_unless_the_client_is_told_not_to(
