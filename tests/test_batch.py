@@ -7,8 +7,11 @@ while requests are in flight, then re-run, ends with one result line per id *and
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -232,3 +235,50 @@ def test_a_line_that_is_not_utf8_is_reported_and_skipped(sandbox: Sandbox, tmp_p
     assert "line 2: not UTF-8" in run.stderr
     assert "Traceback" not in run.stderr
     assert [line["id"] for line in results(out)] == ["a"]
+
+
+def test_input_with_a_bom_from_stdin_a_fifo_or_a_process_substitution_is_read(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Catches (issue 18, item 9) a UTF-8 BOM making line 1 "not JSON" (Windows editors and Excel write one), and
+    ``-``, a FIFO or ``<(...)`` being refused as "no such file" although each can be read once from start to end."""
+    connection = ["--api-url", sandbox.url, "--api-key", sandbox.api_key]
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "bom", "prompt": "A cat"}).encode() + b"\n")
+    assert main(["batch", str(bom), "--out", str(tmp_path / "bom.out"), *connection]) == 0, capsys.readouterr().err
+    assert [r["id"] for r in results(tmp_path / "bom.out")] == ["bom"]
+
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(json.dumps({"id": "fifo", "prompt": "A dog"}) + "\n",))
+    writer.start()
+    assert main(["batch", str(fifo), "--out", str(tmp_path / "fifo.out"), *connection]) == 0, capsys.readouterr().err
+    writer.join(10)
+    assert [r["id"] for r in results(tmp_path / "fifo.out")] == ["fifo"]
+
+    line = json.dumps({"id": "stdin", "prompt": "A cow"}) + "\n"
+    piped = subprocess.run(
+        [IMAGINEO, "batch", "-", "--out", str(tmp_path / "stdin.out")],
+        input=line,
+        capture_output=True,
+        text=True,
+        env=cli_env(sandbox),
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert [r["id"] for r in results(tmp_path / "stdin.out")] == ["stdin"]
+
+    substituted = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{shlex.quote(IMAGINEO)} batch <(printf '%s\\n' \"$LINE\") --out {shlex.quote(str(tmp_path / 'ps.out'))}",
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(sandbox, LINE=json.dumps({"id": "ps", "prompt": "A pig"})),
+        timeout=60,
+    )
+    assert substituted.returncode == 0, substituted.stderr
+    assert [r["id"] for r in results(tmp_path / "ps.out")] == ["ps"]
+    assert sandbox.runs_created == 4

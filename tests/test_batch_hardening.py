@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import resource
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +28,13 @@ from imagineo.sandbox import MAX_BODY
 from imagineo.testing import DEFAULT_TEST_API_KEY, Sandbox, sandbox_server
 from imagineo_api.resources import AsyncImages
 
+from tests import spec_cases
 from tests.loopback import LoopbackServer
 from tests.test_batch import batch, finish, results, write_jsonl
-from tests.test_cli import cli_env, run
+from tests.test_cli import IMAGINEO, cli_env, run
 from tests.test_cli_output import HOSTILE_200
 
+IMAGINEO_BATCH = [IMAGINEO, "batch"]
 SUMMARY = re.compile(
     r"batch: (\d+) lines: (\d+) done now, (\d+) already done, (\d+) invalid(?: \([^)]*\))?, (\d+) failed"
 )
@@ -226,12 +231,14 @@ def test_each_request_body_is_journaled_before_it_is_sent_exactly_as_sent(sandbo
     assert len((tmp_path / "out.jsonl.requests").read_text().splitlines()) == 2  # nothing journaled twice
 
 
+@pytest.mark.parametrize("torn_before", ["", '{"id": "other", "idempotency_key": "batch-00'])
 def test_a_resume_after_an_sdk_upgrade_resends_the_journaled_body_and_gets_the_paid_run(
-    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], torn_before: str
 ) -> None:
     """Breaks if a line whose answer was lost, resumed after the SDK's defaults changed, is sent with the body the
     new SDK builds (same key, other body: a 409, recorded as a final error, the paid run never retrieved) instead of
-    the exact body journaled before the first send."""
+    the exact body journaled before the first send; also when an older SDK glued that entry onto a torn line
+    (`torn_before`, issue 18 item 3), which must still be read."""
     line = {"id": "dragon", "prompt": "A dragon", "model_type": "flux-kontext-max"}
     key = idempotency_key("dragon", {k: v for k, v in line.items() if k != "id"})
     # What an older SDK sent, journaled before sending: it left aspect_ratio to the server, where this SDK sends
@@ -239,7 +246,7 @@ def test_a_resume_after_an_sdk_upgrade_resends_the_journaled_body_and_gets_the_p
     old_body = '{"prompt":"A dragon","model_type":"flux-kontext-max"}'
     out = tmp_path / "out.jsonl"
     journal = tmp_path / "out.jsonl.requests"
-    journal.write_text(json.dumps({"id": "dragon", "idempotency_key": key, "body": old_body}) + "\n")
+    journal.write_text(torn_before + json.dumps({"id": "dragon", "idempotency_key": key, "body": old_body}) + "\n")
     headers = {"Authorization": f"Bearer {sandbox.api_key}", "Idempotency-Key": key, "Content-Type": "application/json"}
     paid = httpx.post(sandbox.url + "/api/v1/runs/generate", content=old_body, headers=headers, timeout=30)
     assert paid.status_code == 200
@@ -286,3 +293,118 @@ def test_the_summary_counts_each_line_once_on_the_first_run_and_on_a_rerun(
         total, added = summary_counts(err)
         assert total == added == 6, err
     assert "6 lines: 0 done now, 3 already done, 3 invalid (2 recorded by an earlier run), 0 failed" in err
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 18, item 3: torn journal and results lines, then a resume across an SDK upgrade
+
+#: `imagineo` in a subprocess, with two test hooks read from the environment: OLD_SDK=1 plays an SDK that sent no
+#: defaults (so today's SDK builds another body for the same key), KILL_AT="<file suffix>:<n>" writes half of the
+#: n-th line appended to that file and then SIGKILLs the process (a crash between the write and its fsync).
+DRIVER = """
+import os, signal, sys
+from imagineo import _models
+from imagineo._cli import results
+from imagineo.cli import main
+
+if os.environ.get("OLD_SDK"):
+    _models.MODEL_DEFAULTS = {name: {} for name in _models.MODEL_DEFAULTS}
+if os.environ.get("KILL_AT"):
+    suffix, nth = os.environ["KILL_AT"].split(":")
+    real, seen = results._write_all, [0]
+
+    def write_all(fd, data):
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(suffix):
+            seen[0] += 1
+            if seen[0] == int(nth):
+                os.write(fd, data[: len(data) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+        real(fd, data)
+
+    results._write_all = write_all
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def a_model_type_with_defaults() -> str:
+    return next(name for name in _models.MODEL_TYPES if _models.MODEL_DEFAULTS[name])
+
+
+def driver(sandbox: Sandbox, *args: str, preexec: Any = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, "batch", *args, "--concurrency", "1"],
+        capture_output=True,
+        text=True,
+        env=cli_env(sandbox, **env),
+        timeout=60,
+        preexec_fn=preexec,
+    )
+
+
+def upgrade_and_resume(sandbox: Sandbox, source: Path, out: Path, ids: list[str]) -> None:
+    """After a crashed run of the old SDK: another old-SDK run whose answers are all lost (the runs are created,
+    the journal appended to), then today's SDK resumes. Every id must end ok with the run paid the first time."""
+    sandbox.set_faults(fail_each=1, fail_status=500)
+    lost = driver(sandbox, str(source), "--out", str(out), "--max-retries", "0", OLD_SDK="1")
+    assert lost.returncode == 1, lost.stderr
+    sandbox.set_faults(fail_each=0)
+    resumed = subprocess.run(
+        [*IMAGINEO_BATCH, str(source), "--out", str(out)], capture_output=True, text=True, env=cli_env(sandbox)
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in lost.stderr + resumed.stderr
+    assert sorted(line["id"] for line in results(out)) == ids
+    assert all(line["status"] == "ok" for line in results(out))
+    assert sandbox.runs_created == len(ids)  # each id paid once, never again
+    assert sandbox.stats()["conflicts"] == 0  # no key resent with another body
+    for line in (out.parent / (out.name + ".requests")).read_bytes().splitlines():
+        json.loads(line)  # the journal is whole lines, each readable
+
+
+def inputs(tmp_path: Path) -> tuple[Path, list[str]]:
+    model_type = a_model_type_with_defaults()
+    ids = [f"img-{i}" for i in range(5)]
+    lines = [{"id": i, **spec_cases.minimal_body(model_type), "model_type": model_type} for i in ids]
+    return write_jsonl(tmp_path / "in.jsonl", lines), ids
+
+
+def test_a_file_size_limit_tears_no_line_and_the_resume_after_an_upgrade_gets_the_paid_runs(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Breaks (it did) if a journal write cut short by RLIMIT_FSIZE leaves half a line that the next run appends
+    its entry onto: that entry is unreadable later, so after an SDK upgrade (a changed default) the resume sends
+    another body under the same key, gets a 409 and records it as final; the paid run is never retrieved."""
+    source, ids = inputs(tmp_path)
+    out = tmp_path / "out.jsonl"
+    fields = {k: v for k, v in json.loads(source.read_text().splitlines()[0]).items() if k != "id"}
+    body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    entry = len(json.dumps({"id": ids[0], "idempotency_key": "batch-" + "0" * 36, "body": body})) + 1
+    limit = entry * 5 // 2  # the third journal entry (and a results line) reaches the limit mid-write
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    capped = driver(sandbox, str(source), "--out", str(out), preexec=small_files, OLD_SDK="1")
+    assert capped.returncode == 1, capped.stderr
+    assert "not recorded: re-run to retry it" in capped.stderr
+    journal = (tmp_path / "out.jsonl.requests").read_bytes()
+    assert 2 <= len(journal.splitlines()) < len(ids)  # the limit stopped the journal mid-batch...
+    for written in (journal, out.read_bytes()):
+        assert written == b"" or written.endswith(b"\n")  # ...and left no half line behind
+    upgrade_and_resume(sandbox, source, out, ids)
+
+
+@pytest.mark.parametrize("kill_at", ["requests:3", "jsonl:2"])
+def test_a_kill_mid_write_leaves_a_torn_line_that_the_next_start_cuts(
+    sandbox: Sandbox, tmp_path: Path, kill_at: str
+) -> None:
+    """Breaks (it did, for the journal) if a line torn by a kill between the write and its fsync stays at the end of
+    the journal (or RESULTS) and the next run's first line is glued onto it: after an SDK upgrade the resume must
+    still send each key's journaled body and get the paid run, never a 409 recorded as final."""
+    source, ids = inputs(tmp_path)
+    out = tmp_path / "out.jsonl"
+    killed = driver(sandbox, str(source), "--out", str(out), OLD_SDK="1", KILL_AT=kill_at)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    torn = tmp_path / ("out.jsonl.requests" if kill_at.startswith("requests") else "out.jsonl")
+    assert not torn.read_bytes().endswith(b"\n")  # half a line, as the kill left it
+    upgrade_and_resume(sandbox, source, out, ids)

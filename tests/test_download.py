@@ -197,7 +197,7 @@ def test_past_the_size_cap_is_a_download_error_and_no_file(loopback: LoopbackSer
     loopback.enqueue(200, body=PNG, headers=IMAGE)
     with pytest.raises(DownloadError, match="max_bytes=100"):
         client.images.download(result_for(f"{loopback.url}/a.png"), tmp_path / "a.png", max_bytes=100)
-    bomb = gzip.compress(b"\0" * (4 << 20))
+    bomb = gzip.compress(PNG[:16] + b"\0" * (4 << 20))  # a bomb that starts like a PNG
     assert len(bomb) < 10_000
     loopback.enqueue(200, body=bomb, headers={**IMAGE, "Content-Encoding": "gzip"})
     with pytest.raises(DownloadError, match="once decompressed"):
@@ -210,7 +210,7 @@ def test_a_truncated_body_is_a_download_error_and_the_old_file_stays(tmp_path: P
     untouched and no temporary file."""
     dest = tmp_path / "image.png"
     dest.write_bytes(b"previous")
-    server = RawServer(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 10000\r\n\r\n" + b"x" * 100)
+    server = RawServer(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 10000\r\n\r\n" + PNG[:100])
     try:
         with pytest.raises(DownloadError, match="cut off"):
             ImagineoAIClient("http://127.0.0.1:1", api_key=SECRET).images.download(result_for(server.url), dest)
@@ -274,3 +274,136 @@ def test_unusable_arguments_are_validation_errors(tmp_path: Path) -> None:
         client.images.download(result, 42)  # type: ignore[arg-type]
     with pytest.raises(ImagineoValidationError):
         client.images.download({"image_url": "http://x/a.png"}, tmp_path / "a.png")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 18, item 8: only images are saved, whatever the Content-Type says
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(200))
+GIF = b"GIF89a" + bytes(range(200))
+HTML = b"<!doctype html><html><body>Please log in</body></html>"
+
+
+def raw_answer(body: bytes, content_type: str | None) -> bytes:
+    head = "HTTP/1.1 200 OK\r\n" + (f"Content-Type: {content_type}\r\n" if content_type else "")
+    return (head + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+
+
+def test_a_body_is_saved_only_when_its_bytes_are_an_image_whatever_the_content_type_says(tmp_path: Path) -> None:
+    """Catches saving an HTML page answered 200 with no Content-Type (or with a lying ``image/png``, or as
+    octet-stream) as ``cat.png``: the body's first bytes must be a PNG, JPEG, GIF, WebP or AVIF signature, else
+    DownloadError and no file; a real image under a wrong or missing type is saved, named by what its bytes are."""
+    client = ImagineoAIClient("http://127.0.0.1:1", api_key=SECRET)
+    refused = [(HTML, None), (HTML, "image/png"), (b'{"error": "expired"}', "application/octet-stream"), (b"GIF", None)]
+    for body, content_type in refused:
+        server = RawServer(raw_answer(body, content_type))
+        try:
+            with pytest.raises(DownloadError, match="not an image") as caught:
+                client.images.download(result_for(server.url), tmp_path / "cat.png")
+        finally:
+            server.close()
+        assert ("no Content-Type" if content_type is None else content_type) in str(caught.value)
+        assert only_files(tmp_path) == []
+    accepted = [(JPEG, None, ".jpg"), (GIF, "image/png", ".gif"), (PNG, "application/octet-stream", ".png")]
+    for body, content_type, suffix in accepted:
+        server = RawServer(raw_answer(body, content_type))
+        try:
+            [path] = client.images.download(result_for(server.url), tmp_path / "cat")  # no suffix: the bytes' own
+        finally:
+            server.close()
+        assert path == tmp_path / f"cat{suffix}" and path.read_bytes() == body
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 18, item 10: downloads go through the user's transport, never with the key
+
+
+def test_downloads_use_the_clients_http_client_transport_but_none_of_its_headers_or_auth(tmp_path: Path) -> None:
+    """Catches a download that ignores the ``http_client`` the client was given (its proxy, mTLS, mock transport:
+    here an httpx.MockTransport, so a download outside it fails to resolve), or one that sends that client's headers,
+    cookies or the API key to the image host; and an explicit ``http_client=`` of download that is not used."""
+    seen: list[httpx.Request] = []
+
+    def api_and_images(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(200, json={"image_url": "https://cdn.example.invalid/r/0.png", "run_id": "r1"})
+        return httpx.Response(200, content=PNG, headers=IMAGE)
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(api_and_images),
+        headers={"X-Team-Token": "team-secret"},
+        cookies={"session": "team-secret"},
+    )
+    with ImagineoAIClient("https://api.example.invalid", api_key=SECRET, http_client=http) as client:
+        result = client.images.generate(prompt="A cat")
+        [path] = client.images.download(result, tmp_path / "cat.png")
+        assert path.read_bytes() == PNG
+        post, image = seen
+        assert post.headers["authorization"] == f"Bearer {SECRET}"
+        assert image.method == "GET" and image.url == "https://cdn.example.invalid/r/0.png"
+        for name, value in image.headers.items():
+            assert name.lower() not in ("authorization", "x-team-token", "cookie"), name
+            assert SECRET not in value and "team-secret" not in value
+        other: list[httpx.Request] = []
+
+        def images(request: httpx.Request) -> httpx.Response:
+            other.append(request)
+            return httpx.Response(200, content=PNG, headers=IMAGE)
+
+        images_only = httpx.Client(transport=httpx.MockTransport(images))
+        client.images.download(result, tmp_path / "again.png", http_client=images_only)
+        assert len(other) == 1 and len(seen) == 2  # the explicit client carried it, the API's did not
+    with pytest.raises(ImagineoValidationError) as caught:
+        client.images.download(result, tmp_path / "x.png", http_client="proxy")  # type: ignore[arg-type]
+    assert caught.value.errors[0].field == "http_client"
+
+
+def test_an_app_that_generates_and_downloads_runs_offline_on_the_sandbox_transport(tmp_path: Path) -> None:
+    """Catches ``images.download`` bypassing ``imagineo.testing.sandbox_transport()``: before, it opened its own
+    connection to ``sandbox.imagineo.invalid`` and failed with "Name or service not known", so app code that
+    generates *and* downloads could not be tested offline (sync and async)."""
+    from imagineo.testing import sandbox_transport
+
+    sandbox = sandbox_transport()
+    with sandbox.client() as client:
+        result = client.images.generate(prompt="A cat")
+        [path] = client.images.download(result, tmp_path / "cat.png")
+        assert path.read_bytes() == sandbox.http_client().get(result.image_url).content
+
+    async def main() -> list[Path]:
+        async with sandbox.async_client() as client:
+            again = await client.images.generate(prompt="A dog")
+            explicit = await client.images.download(again, tmp_path / "dog2", http_client=sandbox.async_http_client())
+            with pytest.raises(ImagineoValidationError):
+                await client.images.download(again, tmp_path / "x", http_client=httpx.Client())  # type: ignore[arg-type]
+            return [*await client.images.download(again, tmp_path / "dog"), *explicit]
+
+    dog, dog2 = asyncio.run(main())
+    assert dog == tmp_path / "dog.png" and dog.read_bytes().startswith(b"\x89PNG")
+    assert dog2.read_bytes() == dog.read_bytes()
+    assert sandbox.stats()["images_served"] == 4
+
+
+def test_environment_proxies_are_honoured_unless_the_client_is_told_not_to(
+    loopback: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catches downloads that ignore ``HTTP_PROXY``/``HTTPS_PROXY`` (they fail behind a corporate proxy): the image
+    request must reach the proxy (here the loopback server, which sees the absolute URL) without the key; with an
+    ``httpx.Client(trust_env=False)`` the environment is not used."""
+    monkeypatch.setenv("HTTP_PROXY", loopback.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    loopback.enqueue(200, body=PNG, headers=IMAGE)
+    result = result_for("http://images.example.invalid/r/0.png")
+    with ImagineoAIClient("https://api.example.invalid", api_key=SECRET) as client:
+        [path] = client.images.download(result, tmp_path / "cat.png")
+    assert path.read_bytes() == PNG
+    [through_proxy] = loopback.requests
+    assert through_proxy.path == "http://images.example.invalid/r/0.png"
+    assert not any(SECRET in value for value in through_proxy.headers.values())
+    direct = httpx.Client(trust_env=False)
+    client = ImagineoAIClient("https://api.example.invalid", api_key=SECRET, http_client=direct)
+    with pytest.raises(DownloadError):
+        client.images.download(result, tmp_path / "direct.png")
+    assert len(loopback.requests) == 1

@@ -198,6 +198,18 @@ def test_undocumented_status_raises_when_asked_to(loopback: LoopbackServer) -> N
     assert info.value.content == b"I'm a teapot"
 
 
+def test_unexpected_status_quotes_only_an_excerpt_of_a_huge_body(loopback: LoopbackServer) -> None:
+    """Caught: UnexpectedStatus putting the whole body in its message (50 MB seen): the message must quote at most
+    errors.MAX_EXCERPT characters of it and say how big it was, while ``.content`` keeps every byte."""
+    body = b"<html>" + b"x" * (5 << 20) + b"</html>"
+    loopback.enqueue(418, body=body, headers={"Content-Type": TEXT})
+    with pytest.raises(errors.UnexpectedStatus) as info:
+        _call("sync", loopback.url, raise_on_unexpected_status=True)
+    assert len(str(info.value)) < errors.MAX_EXCERPT + 200
+    assert f"{len(body)} bytes in all" in str(info.value)
+    assert info.value.content == body
+
+
 def test_generate_image_output_from_dict_checks_types_and_keeps_extras() -> None:
     """GenerateImageOutput.from_dict itself rejects a mistyped field (TypeError naming it) and keeps unknown fields.
 

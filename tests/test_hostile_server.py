@@ -362,3 +362,39 @@ def test_which_names_count_as_loopback_for_plain_http(url: str, loopback: bool) 
     else:
         with pytest.raises(ImagineoError, match="allow_insecure_http"):
             ImagineoAIClient(url, api_key=API_KEY)
+
+
+# -- issue 18, item 11: bounded messages ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_5000_digit_integer_in_an_answer_is_named_as_such_not_called_not_json(
+    mode: str, hostile: HostileServer
+) -> None:
+    """Breaks if a JSON integer past Python's int max str digits limit (4300 by default) is reported as a body
+    that "is not JSON" (it is JSON): the APIResponseValidationError must say what is wrong."""
+    body = b'{"image_url": "https://x/0.png", "run_id": "r", "seed": ' + b"9" * 5000 + b"}"
+    hostile.enqueue(answer(200, body))
+    error = raises(imagineo.APIResponseValidationError, lambda: call(mode, hostile.url))
+    assert "integer too long to read" in str(error) and "digits" in str(error), error
+    assert "not JSON" not in str(error)
+
+
+def test_a_huge_error_body_gives_a_bounded_message_and_keeps_the_whole_body(
+    hostile: HostileServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Breaks if a 3 MB ``error`` field (or 10 000 ``details``) of an error answer is copied whole into the
+    exception's message and the CLI's stderr: both must stay a few KiB, the whole body on ``.body``."""
+    from imagineo._exceptions import MAX_MESSAGE
+
+    details = [{"field": f"f{i}", "message": "m" * 100} for i in range(10_000)]
+    body = json.dumps({"error": "e" * (3 * MIB), "details": details}).encode()
+    hostile.enqueue(answer(400, body))
+    error = raises(imagineo.BadRequestError, lambda: call("sync", hostile.url, {"max_response_bytes": 8 * MIB}))
+    assert len(str(error)) <= MAX_MESSAGE + 100
+    assert "more characters not shown" in str(error)
+    assert isinstance(error, imagineo.BadRequestError) and len(error.body["error"]) == 3 * MIB  # type: ignore[index]
+    from imagineo._cli.ui import describe_api_error
+
+    shown = describe_api_error(error)
+    assert len(shown) < 20_000 and "and 9980 more" in shown

@@ -55,6 +55,9 @@ class DownloadOptions(TypedDict, total=False):
     """httpx's timeout for each socket operation of a download (default 60 s to read, 10 s to connect)."""
     attempt_timeout: float | None
     """The most one image may take in all (default 600 s; None for no total)."""
+    http_client: httpx.Client | httpx.AsyncClient
+    """Whose transport (proxies, mTLS, a custom or mock transport) fetches the images; default: the SDK client's own
+    httpx client. Only its transport is used: none of its headers, auth or cookies, and never the API key."""
 
 
 class RequestOptions(TypedDict, total=False):

@@ -1,8 +1,34 @@
 """Contains shared errors types that can be raised from API functions"""
 
+import sys
 from typing import Any
 
 import httpx
+
+#: The most characters of a body (or of a parser's complaint about it) an exception message quotes; the whole body
+#: stays on the exception's ``content`` (and ``body``), so a 50 MB answer never becomes a 50 MB message.
+MAX_EXCERPT = 2048
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters not shown)"
+
+
+def _content_excerpt(content: bytes) -> str:
+    shown = content[: MAX_EXCERPT * 4].decode(
+        errors="ignore"
+    )  # at most 4 bytes a character: enough to cut from
+    if len(content) > MAX_EXCERPT * 4 or len(shown) > MAX_EXCERPT:
+        return f"{shown[:MAX_EXCERPT]}... ({len(content)} bytes in all; the whole body is .content)"
+    return shown
+
+
+def _too_many_digits(exc: BaseException) -> bool:
+    """Whether json refused the body for an integer longer than Python reads (sys.get_int_max_str_digits())."""
+    return type(exc) is ValueError and "integer string conversion" in str(exc)
 
 
 class UnexpectedStatus(Exception):
@@ -14,7 +40,7 @@ class UnexpectedStatus(Exception):
         self.content = content
 
         super().__init__(
-            f"Unexpected status code: {status_code}\n\nResponse content:\n{content.decode(errors='ignore')}"
+            f"Unexpected status code: {status_code}\n\nResponse content:\n{_content_excerpt(content)}"
         )
 
 
@@ -45,9 +71,17 @@ class ResponseValidationError(Exception):
         status = response.status_code
         try:
             body = response.json()
-        except PARSE_ERRORS:
+        except PARSE_ERRORS as exc:
             text = response.text
-            what = "an empty body" if not text.strip() else "a body that is not JSON"
+            if _too_many_digits(exc):
+                what = (
+                    "a JSON integer too long to read (more than "
+                    f"{sys.get_int_max_str_digits()} digits, Python's int max str digits limit)"
+                )
+            else:
+                what = (
+                    "an empty body" if not text.strip() else "a body that is not JSON"
+                )
             return cls(
                 status, response.content, f"The API answered {status} with {what}", text
             )
@@ -59,7 +93,7 @@ class ResponseValidationError(Exception):
         return cls(
             status,
             response.content,
-            f"The API's {status} body does not match {schema}: {problem}",
+            f"The API's {status} body does not match {schema}: {excerpt(problem)}",
             body,
         )
 
@@ -68,4 +102,10 @@ class ResponseValidationError(Exception):
 #: (RecursionError), or not matching the schema (a model's from_dict: KeyError, TypeError, ValueError).
 PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
-__all__ = ["PARSE_ERRORS", "ResponseValidationError", "UnexpectedStatus"]
+__all__ = [
+    "MAX_EXCERPT",
+    "PARSE_ERRORS",
+    "ResponseValidationError",
+    "UnexpectedStatus",
+    "excerpt",
+]

@@ -310,9 +310,11 @@ class Images:
         """Save every image of `result` to disk, atomically; returns the paths written, in the result's order.
 
         One image is saved as `dest`; several as ``<stem>-1<suffix>``, ``<stem>-2<suffix>``... beside it (in it
-        when `dest` is a directory). Fetched without the API key; ``max_bytes`` caps each image (default 64 MiB);
-        ``progress(index, bytes_done, bytes_total)`` is called as bytes arrive. Raises DownloadError, and no file is
-        left half written. Present on a resource whose results carry URLs (``format: uri`` in the spec).
+        when `dest` is a directory). Fetched through the transport of ``http_client``, else of the client's own httpx
+        client (its proxies, mTLS or custom transport), never with the API key nor that client's headers;
+        ``max_bytes`` caps each image (default 64 MiB); ``progress(index, bytes_done, bytes_total)`` is called as
+        bytes arrive. Raises DownloadError (a body that is not an image included), and no file is left half
+        written. Present on a resource whose results carry URLs (``format: uri`` in the spec).
         """
         return self._caller.download(result, dest, options)
 
@@ -760,9 +762,11 @@ class AsyncImages:
         """Save every image of `result` to disk, atomically; returns the paths written, in the result's order.
 
         One image is saved as `dest`; several as ``<stem>-1<suffix>``, ``<stem>-2<suffix>``... beside it (in it
-        when `dest` is a directory). Fetched without the API key; ``max_bytes`` caps each image (default 64 MiB);
-        ``progress(index, bytes_done, bytes_total)`` is called as bytes arrive. Raises DownloadError, and no file is
-        left half written. Present on a resource whose results carry URLs (``format: uri`` in the spec).
+        when `dest` is a directory). Fetched through the transport of ``http_client``, else of the client's own httpx
+        client (its proxies, mTLS or custom transport), never with the API key nor that client's headers;
+        ``max_bytes`` caps each image (default 64 MiB); ``progress(index, bytes_done, bytes_total)`` is called as
+        bytes arrive. Raises DownloadError (a body that is not an image included), and no file is left half
+        written. Present on a resource whose results carry URLs (``format: uri`` in the spec).
         """
         return await self._caller.download(result, dest, options)
 

@@ -434,7 +434,8 @@ class SyncCaller:
     def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
         from . import _download
 
-        return _download.download(result, dest, **options)  # type: ignore[arg-type]
+        given = options.get("http_client")
+        return _download.download(result, dest, **{**options, "http_client": given or self.http})  # type: ignore[arg-type]
 
     def request(
         self,
@@ -480,7 +481,8 @@ class AsyncCaller:
     async def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
         from . import _download
 
-        return await _download.download_async(result, dest, **options)  # type: ignore[arg-type]
+        given = options.get("http_client")
+        return await _download.download_async(result, dest, **{**options, "http_client": given or self.http})  # type: ignore[arg-type]
 
     async def request(
         self,

@@ -270,6 +270,10 @@ class _ForkSafeCaller(SyncCaller):
         self.http = self.client._current_http()
         return super().request(*args)
 
+    def download(self, *args: Any) -> Any:
+        self.http = self.client._current_http()
+        return super().download(*args)
+
 
 class AsyncImagineoAIClient(_ClientBase, AsyncResources):
     """Asynchronous client for the ImagineoAI API; the same as `ImagineoAIClient` with ``await``."""
@@ -400,3 +404,7 @@ class _LoopSafeCaller(AsyncCaller):
     async def request(self, *args: Any) -> Any:
         self.http = self.client._current_http()
         return await super().request(*args)
+
+    async def download(self, *args: Any) -> Any:
+        self.http = self.client._current_http()
+        return await super().download(*args)

@@ -6,19 +6,29 @@ One path for every download of the SDK (the CLI's ``--output`` and ``batch --dow
 * **Where.** `dest` is a file name: one image is saved as `dest`; several as ``<stem>-1<suffix>``,
   ``<stem>-2<suffix>``... beside it (``cat.png`` -> ``cat-1.png``, ``cat-2.png``). When `dest` is an existing
   directory, the images go inside it as ``image<suffix>`` (``image-1<suffix>``...). When the name has no suffix,
-  it is taken from the image's Content-Type (``image/png`` -> ``.png``), else from the URL's path. Its directory
-  must exist. The paths written are returned, in the result's order.
+  it is the one of the format the image's bytes are (``.png``, ``.jpg``, ``.gif``, ``.webp``, ``.avif``). Its
+  directory must exist. The paths written are returned, in the result's order.
+* **Only images.** A body is accepted only when its first bytes are the signature of a PNG, JPEG, GIF, WebP or
+  AVIF image (`image_format`), whatever its Content-Type says: a missing Content-Type, ``application/octet-stream``
+  or a lying ``image/png`` on an HTML page, JSON or an SVG is a `DownloadError`. An explicit non-image
+  Content-Type (``text/html``) is refused as soon as the answer's head arrives.
 * **All or nothing, atomically.** Each image goes to a temporary file beside its final name
   (``.imagineo-<random>.part``, so the rename stays on one file system), is checked (status 200, an image
-  Content-Type, every byte Content-Length announced, the size cap), flushed and fsynced; only when *every* image of
+  signature, every byte Content-Length announced, the size cap), flushed and fsynced; only when *every* image of
   the result has arrived whole are they renamed over their final names with `os.replace`. On any failure, Ctrl-C
   and cancellation included, every temporary file is removed: a final name holds either the whole new image or
   whatever it held before. (Should the rename step itself fail, say a final name is a directory, the error names
   the files already renamed.)
-* **Never the API key.** The images are fetched with a separate httpx client that knows nothing of the SDK's
-  headers: no ``Authorization`` (nor any header of the API client, nor the caller's ``http_client``), and no
-  ``.netrc`` or environment proxies (``trust_env=False``), so nothing of the caller's credentials reaches an image
-  host, which is often a third party's CDN. An image URL that needs the API key is therefore not supported.
+* **Through the caller's transport, never with the API key.** ``client.images.download`` sends the image requests
+  through the transport the client's httpx client would use for the image URL (`RoutedTransport`): the
+  ``http_client`` given to the client (its proxy, mTLS, custom or mock transport, ``imagineo.testing``'s
+  ``sandbox_transport()``), else the SDK's own pool, which honours the environment's proxies (``HTTPS_PROXY``...,
+  httpx's ``trust_env``); ``download(..., http_client=...)`` names another httpx client to route through. Only the
+  transport is borrowed: none of that client's headers, auth, cookies or event hooks, and none of the SDK's headers
+  (no ``Authorization``) go with an image request, and no ``.netrc`` is read, so nothing of the caller's
+  credentials reaches an image host, which is often a third party's CDN. An image URL that needs the API key is
+  therefore not supported. To bypass environment proxies, give the client (or ``download``) an
+  ``httpx.Client(trust_env=False)``.
 * **Redirects** are followed (CDNs redirect to signed or regional URLs), at most `MAX_REDIRECTS` hops, to http(s)
   only; since no credential is sent, none can leak along the way. Plain ``http`` image URLs are accepted for the
   same reason (no key travels; the sandbox serves its images over loopback http).
@@ -29,9 +39,10 @@ One path for every download of the SDK (the CLI's ``--output`` and ``batch --dow
   byte, so a host dripping one byte at a time cannot hold a call. Images are fetched one after the other, once each
   (no retries: call again).
 * **Errors.** Whatever the image host does (an error status, a redirect loop, an HTML page, a truncated or huge or
-  undecodable body, a stall) and whatever the disk does (no space, no permission) ends in `DownloadError`; an
-  argument the SDK cannot use (`max_bytes` of 0, a `dest` that is not a path) is an ImagineoValidationError.
-  An exception raised by the caller's own `progress` callback propagates unchanged (after the clean-up).
+  undecodable body, a body that is not an image, a stall) and whatever the disk does (no space, no permission)
+  ends in `DownloadError`; an argument the SDK cannot use (`max_bytes` of 0, a `dest` that is not a path, an
+  `http_client` that is not an httpx client) is an ImagineoValidationError. An exception raised by the caller's
+  own `progress` callback propagates unchanged (after the clean-up).
 * **Progress.** ``progress(index, bytes_done, bytes_total)`` is called once when an image's answer starts
   (``bytes_done`` 0) and after every chunk written, with ``index`` the image's position in the result (0-based),
   ``bytes_done`` the bytes written so far for that image and ``bytes_total`` its Content-Length, or None when the
@@ -42,7 +53,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,7 +84,27 @@ DEFAULT_DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT = 600.0
 MAX_REDIRECTS = 5
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
-_URL_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}")
+#: How many first bytes of a body `image_format` looks at.
+SIGNATURE_BYTES = 16
+
+
+def image_format(head: bytes) -> tuple[str, str] | None:
+    """(name, suffix) of the image format whose signature `head` (a body's first bytes) starts with, else None.
+
+    PNG, JPEG, GIF, WebP and AVIF: the formats image APIs and CDNs serve. Anything else (an HTML error page, JSON,
+    an SVG, which is text that can carry script) is not accepted as an image, whatever its Content-Type says."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG", ".png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG", ".jpg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF", ".gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP", ".webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return "AVIF", ".avif"
+    return None
+
 
 #: ``progress(index, bytes_done, bytes_total)``: see the module docstring.
 Progress = Callable[[int, int, "int | None"], object]
@@ -151,6 +181,9 @@ class _Part:
         self.done = 0
         self.length: int | None = None
         self.inflater: Any = None
+        self.media = ""
+        self.head = b""  # the body's first bytes (decoded), until its signature is checked
+        self.suffix: str | None = None  # the checked image format's suffix
         self.deadline = None if plan.attempt_timeout is None else time.monotonic() + plan.attempt_timeout
 
     def error(self, why: str, status_code: int | None = None) -> DownloadError:
@@ -177,11 +210,13 @@ class _Part:
             if self.length > limit:
                 raise self.error(f"it announces {self.length} bytes, more than max_bytes={limit}")
         encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", split_commas=True)]
+        if response.is_stream_consumed:  # built with content= (an httpx.MockTransport's answer): already decoded
+            encodings = []
         try:
             self.inflater = _transport._Inflater(response.request, encodings, limit)
         except APIError as exc:
             raise self.error(exc.message) from None
-        self.final = self.plan.final_name(self.index, media, response.url)
+        self.media = media
         self._report(self.length if not self.inflater.stages else None)
 
     def add(self, chunk: bytes) -> None:
@@ -195,6 +230,10 @@ class _Part:
             raise self.error(exc.message) from None
         if self.inflater.total > limit:
             raise self.error(f"it is larger than max_bytes={limit} once decompressed")
+        if self.suffix is None and data:
+            self.head += data[: SIGNATURE_BYTES - len(self.head)]
+            if len(self.head) >= SIGNATURE_BYTES:
+                self._check_signature()
         self.file.write(data)
         self.done += len(data)
         self._report(self.length if not self.inflater.stages else None)
@@ -205,11 +244,26 @@ class _Part:
         if self.plan.progress is not None:
             self.plan.progress(self.index, self.done, total)
 
+    def _check_signature(self) -> None:
+        """Accept the body only if its first bytes are an image's signature, whatever the Content-Type said."""
+        found = image_format(self.head)
+        if found is None:
+            said = f"Content-Type {safe_repr(self.media, 60)}" if self.media else "no Content-Type"
+            raise self.error(
+                f"the body is not an image ({said}; it starts with {safe_repr(self.head[:12])}, which is not the "
+                "signature of a PNG, JPEG, GIF, WebP or AVIF image)"
+            )
+        self.suffix = found[1]
+
     def finish(self) -> None:
         if self.length is not None and self.raw != self.length:
             raise self.error(f"the body was cut off: got {self.raw} of the {self.length} bytes announced")
         if self.done == 0:
             raise self.error("the body was empty")
+        if self.suffix is None:
+            self._check_signature()  # a body shorter than SIGNATURE_BYTES
+        assert self.suffix is not None
+        self.final = self.plan.final_name(self.index, self.suffix)
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
@@ -250,16 +304,10 @@ class _Plan:
             raise DownloadError(f"cannot save to {path}: the directory {self.folder} does not exist")
         self.parts: list[_Part] = []
 
-    def final_name(self, index: int, media: str, url: httpx.URL) -> Path:
-        suffix = self.suffix
-        if not suffix:
-            import mimetypes
-
-            guessed = mimetypes.guess_extension(media) if media.startswith("image/") else None
-            url_suffix = Path(url.path).suffix
-            suffix = guessed or (url_suffix if _URL_SUFFIX.fullmatch(url_suffix) else "")
+    def final_name(self, index: int, format_suffix: str) -> Path:
+        """The image's final name: `dest`'s suffix when it has one, else the suffix of the format its bytes are."""
         number = f"-{index + 1}" if len(self.urls) > 1 else ""
-        return self.folder / f"{self.stem}{number}{suffix}"
+        return self.folder / f"{self.stem}{number}{self.suffix or format_suffix}"
 
     def new_part(self, index: int, url: str) -> _Part:
         try:
@@ -314,12 +362,53 @@ class _Plan:
             part.discard()
 
 
+class RoutedTransport(httpx.BaseTransport):
+    """Sends each request through the transport `client` would use for its URL (its proxy mounts, environment
+    proxies when it trusts the environment, mTLS, a custom or mock transport), and nothing else of `client`: not
+    its headers, auth, cookies or event hooks. Closing it leaves `client` open (it is the caller's)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        transport: httpx.BaseTransport = _transport_for(self._client, request.url)
+        return transport.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncRoutedTransport(httpx.AsyncBaseTransport):
+    """The async twin of `RoutedTransport`."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport: httpx.AsyncBaseTransport = _transport_for(self._client, request.url)
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _transport_for(client: Any, url: httpx.URL) -> Any:
+    """httpx's own choice of transport for `url` (a mounted proxy, or the client's transport)."""
+    choose = getattr(client, "_transport_for_url", None)
+    return choose(url) if callable(choose) else client._transport
+
+
+def _check_http_client(http_client: object, cls: type[Any]) -> None:
+    if http_client is not None and not isinstance(http_client, cls):
+        raise _invalid("http_client", f"must be an httpx.{cls.__name__} (or None); got {safe_repr(http_client)}")
+
+
 def _http_options(timeout: Any) -> dict[str, Any]:
     return {
         "timeout": timeout,
         "follow_redirects": True,
         "max_redirects": MAX_REDIRECTS,
-        "trust_env": False,  # no .netrc credentials, no proxy from the environment
+        "trust_env": False,  # proxies come from the client whose transport is used; no .netrc credentials
         "headers": {
             "User-Agent": f"imagineo-python/{__version__}",
             "Accept": "image/*",
@@ -336,12 +425,19 @@ def download(
     progress: Progress | None = None,
     timeout: float | httpx.Timeout | None = DEFAULT_DOWNLOAD_TIMEOUT,
     attempt_timeout: float | None = DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+    http_client: httpx.Client | None = None,
 ) -> list[Path]:
-    """Save every image of `result` under `dest` (see the module docstring); returns the paths written."""
+    """Save every image of `result` under `dest` (see the module docstring); returns the paths written.
+
+    The images travel through `http_client`'s transport (`RoutedTransport`); None: a new httpx client's, which
+    honours the environment's proxies."""
+    _check_http_client(http_client, httpx.Client)
     plan = _Plan(result, dest, max_bytes, progress, timeout, attempt_timeout)
+    route = http_client if http_client is not None else httpx.Client()
+    if http_client is None:
+        _transport.watch_deadlines(route)  # every socket operation waits no longer than the image has left
     try:
-        with httpx.Client(**_http_options(timeout)) as http:
-            _transport.watch_deadlines(http)  # every socket operation waits no longer than the image has left
+        with httpx.Client(transport=RoutedTransport(route), **_http_options(timeout)) as http:
             for index, url in enumerate(plan.urls):
                 part = plan.new_part(index, url)
                 with plan.fetching(part):
@@ -349,7 +445,7 @@ def download(
                     try:
                         with http.stream("GET", url) as response:
                             part.start(response)
-                            for chunk in response.iter_raw():
+                            for chunk in response.iter_raw() if not response.is_stream_consumed else [response.content]:
                                 part.add(chunk)
                         part.finish()
                     finally:
@@ -357,6 +453,8 @@ def download(
         return plan.commit()
     finally:
         plan.discard()
+        if http_client is None:
+            route.close()
 
 
 async def download_async(
@@ -367,13 +465,16 @@ async def download_async(
     progress: Progress | None = None,
     timeout: float | httpx.Timeout | None = DEFAULT_DOWNLOAD_TIMEOUT,
     attempt_timeout: float | None = DEFAULT_DOWNLOAD_ATTEMPT_TIMEOUT,
+    http_client: httpx.AsyncClient | None = None,
 ) -> list[Path]:
     """The async twin of `download` (each image is cancelled at its `attempt_timeout`)."""
     import anyio
 
+    _check_http_client(http_client, httpx.AsyncClient)
     plan = _Plan(result, dest, max_bytes, progress, timeout, attempt_timeout)
+    route = http_client if http_client is not None else httpx.AsyncClient()
     try:
-        async with httpx.AsyncClient(**_http_options(timeout)) as http:
+        async with httpx.AsyncClient(transport=AsyncRoutedTransport(route), **_http_options(timeout)) as http:
             for index, url in enumerate(plan.urls):
                 part = plan.new_part(index, url)
                 with plan.fetching(part):
@@ -381,9 +482,14 @@ async def download_async(
                     with limit if limit is not None else contextlib.nullcontext():
                         async with http.stream("GET", url) as response:
                             part.start(response)
-                            async for chunk in response.aiter_raw():
-                                part.add(chunk)
+                            if response.is_stream_consumed:  # built with content= by a mock transport
+                                part.add(response.content)
+                            else:
+                                async for chunk in response.aiter_raw():
+                                    part.add(chunk)
                     part.finish()
         return plan.commit()
     finally:
         plan.discard()
+        if http_client is None:
+            await route.aclose()

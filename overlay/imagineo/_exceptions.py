@@ -21,6 +21,10 @@ request id, never from request headers, and every APIError redacts the key its r
 ``Authorization`` header's token, and that header whole) from its message, ``body`` and ``request_id``: a server or
 proxy that echoes the header back gets ``[REDACTED]`` in its place. The transport does the same to each answer's
 bytes and headers before anything reads them (`redact_response`), so ``.response.text`` is redacted too.
+
+No message here is unbounded either: a message quotes at most `MAX_EXCERPT` characters of what a server sent
+(`excerpt`), and an APIError or DownloadError message is cut at `MAX_MESSAGE`; the whole body stays on ``.body``
+and ``.response``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "MAX_EXCERPT",
+    "MAX_MESSAGE",
     "APIConnectionError",
     "APIError",
     "APIResponseTooLargeError",
@@ -51,6 +57,7 @@ __all__ = [
     "RateLimitError",
     "UnprocessableEntityError",
     "documented_error_classes",
+    "excerpt",
     "leaks",
     "redact_response",
     "request_id",
@@ -59,6 +66,18 @@ __all__ = [
 ]
 
 REDACTED = "[REDACTED]"
+
+#: The most characters of server text (an error body, its ``error`` field) a message quotes.
+MAX_EXCERPT = 2048
+#: The longest message an APIError or DownloadError carries (the excerpt plus the SDK's own words around it).
+MAX_MESSAGE = 4096
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters not shown)"
 
 
 def safe_repr(value: object, limit: int = 60) -> str:
@@ -212,6 +231,7 @@ class DownloadError(ImagineoError):
     def __init__(
         self, message: str, *, url: str | None = None, index: int | None = None, status_code: int | None = None
     ) -> None:
+        message = excerpt(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
         self.url = url
@@ -224,7 +244,7 @@ class APIError(ImagineoError):
 
     def __init__(self, message: str, request: httpx.Request | None, *, body: object | None = None) -> None:
         secrets = _secrets(request)
-        message = redact(message, secrets)
+        message = excerpt(redact(message, secrets), MAX_MESSAGE)
         body = _redact_value(body, secrets)
         super().__init__(message)
         self.message: str = message
@@ -376,6 +396,8 @@ def status_error(response: httpx.Response) -> APIStatusError:
         detail = body.get("error") or body.get("message")
         if isinstance(detail, dict):  # {"error": {"message": ...}} style
             detail = detail.get("message")
+        if detail:
+            detail = excerpt(str(detail))
     elif isinstance(body, str) and body.strip():
         detail = body.strip()[:200]
     cls = _STATUS_CLASSES.get(response.status_code) or documented_error_classes().get(response.status_code)

@@ -23,12 +23,15 @@ the better place for the key: command lines are visible to other users). The key
 
 Exit status: 0 success; 2 bad input (a usage error, a field that breaks the spec, no API URL or key, an --output
 that cannot be written), checked before anything is sent; 1 an API or network error (the message gives the status
-and the request id) or a failed download; 130 interrupted.
+and the request id) or a failed download; 130 interrupted (Ctrl-C); 128 + the signal's number when SIGTERM (143) or
+SIGHUP (129) stops ``generate`` or ``batch``, which they do as Ctrl-C does: temporary files removed, RESULTS whole
+(`imagineo._cli.signals`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -120,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imagineo",
         description="Generate images with the ImagineoAI API, in batches, or against a local sandbox.",
-        epilog="Exit status: 0 ok, 1 API or network error, 2 bad input, 130 interrupted.",
+        epilog="Exit status: 0 ok, 1 API or network error, 2 bad input, 130 interrupted, 143 SIGTERM, 129 SIGHUP.",
     )
     parser.add_argument("--version", action="version", version=f"imagineo {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -158,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an extra request header (repeatable), e.g. 'X-Sandbox-Fault: 503' against the sandbox",
     )
     add_field_options(gen, options)
-    gen.set_defaults(func=_generate, field_options=options)
+    gen.set_defaults(func=_generate, field_options=options, stop_on_signals=True)
 
     models = commands.add_parser(
         "models",
@@ -176,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         "input in --out. Re-running skips the ids already done; Idempotency-Keys derive from each line's id and "
         "content, so a request cut off mid-flight cannot start a second paid run.",
     )
-    batch.add_argument("input", metavar="INPUT.jsonl", help="the input lines")
+    batch.add_argument(
+        "input", metavar="INPUT.jsonl", help="the input lines (- for standard input; a FIFO or <(...) works too)"
+    )
     batch.add_argument("--out", required=True, metavar="RESULTS.jsonl", help="the results (appended; resumable)")
     batch.add_argument(
         "--concurrency", type=_positive_int, default=4, metavar="N", help="requests in flight (default: 4)"
@@ -187,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="save each line's images in DIR (an existing directory), named from the line's id: <id>.png, or "
         "<id>-1.png... for several",
     )
-    batch.set_defaults(func=_batch)
+    batch.set_defaults(func=_batch, stop_on_signals=True)
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -228,9 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from ._cli import signals
+
     ui = UI()
     try:
-        status: int = args.func(args, ui)
+        # SIGTERM and SIGHUP stop generate and batch as Ctrl-C does: clean-up runs (no .part file is left)
+        with signals.handled() if getattr(args, "stop_on_signals", False) else contextlib.nullcontext():
+            status: int = args.func(args, ui)
+    except signals.Terminated as exc:
+        return 128 + exc.signum
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `imagineo models | head`: the reader left; not an error of ours

@@ -27,9 +27,9 @@ httpx transport, sync and async, with the same validation, idempotency, faults, 
     def test_my_code_offline():
         sandbox = sandbox_transport()
         client = sandbox.client()                      # ImagineoAIClient(sandbox.url, api_key=sandbox.api_key,
-        my_code(client)                                #     http_client=httpx.Client(transport=sandbox))
+        result = my_code(client)                       #     http_client=httpx.Client(transport=sandbox))
         assert sandbox.runs_created == 1
-        png = sandbox.http_client().get(sandbox.runs()[0]["image_urls"][0]).content   # images download offline too
+        client.images.download(result, tmp_path)       # the images download offline too, through the transport
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Input: one JSON object per line, the generate fields plus an ``id`` (a non-empty string or an integer, unique in
 the file). Blank lines are ignored.
 
+INPUT may start with a UTF-8 BOM, and may be ``-`` (standard input), a FIFO or a process substitution: it is read
+once, from start to end.
+
 Output: one JSON object per input line, appended to RESULTS as soon as that line is finished, flushed and fsynced,
 so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where status is
 
@@ -16,10 +19,12 @@ so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where s
 Every line also carries the ``idempotency_key`` it was (or would have been) sent with.
 
 **Downloading** (``--download-dir DIR``): each ``ok`` line's images are saved in DIR by
-``client.images.download`` before its result line is written, named from the id (`file_stem`): ``<id>.png``, or
-``<id>-1.png``... when the run made several, and the result line gets ``files`` (the paths written). A download
-that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a re-run
-sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
+``client.images.download`` before its result line is written, named from the id (`file_stem`, one-to-one):
+``<stem>.png``, or ``<stem>-1.png``... when the run made several, and the result line gets ``files`` (the paths
+written). Ids whose files could still meet (``Cat`` and ``cat`` on a case-insensitive disk, or a name RESULTS
+records for another id) are refused before anything is sent (`check_file_names`): no file is written by two lines.
+A download that fails is reported and the line is *not* recorded, like any failure a later attempt may not have: a
+re-run sends the same Idempotency-Key, so the API returns the same paid run, and downloads it again. Lines already done
 by an earlier run are not downloaded again.
 
 **Exactly once.** Each request's Idempotency-Key is derived from the input line, never random:
@@ -47,26 +52,32 @@ Lines that are not JSON objects, have no usable ``id`` or repeat an earlier line
 their line number and skipped; so is any line the SDK cannot process (nested too deep to parse, a lone surrogate):
 every line is handled inside its own boundary and the batch goes on. The summary counts each line once: done now,
 already done, invalid, failed; they add up to the lines read. Exit status: 0 when every line is done with status ok (or
-no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C.
+no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C,
+128 + the signal's number on SIGTERM (143) or SIGHUP (129), which stop the batch the same way (`signals`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
+import stat
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 
 from .. import _models
 from .._client import AsyncImagineoAIClient
+from .._download import AsyncRoutedTransport
 from .._exceptions import APIError, APIStatusError, DownloadError, ImagineoValidationError
+from . import signals
 from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
 from .text import printable
 from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
@@ -74,7 +85,15 @@ from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["BATCH_KEY_NAMESPACE", "FINAL_STATUSES", "file_stem", "idempotency_key", "run_batch"]
+__all__ = [
+    "BATCH_KEY_NAMESPACE",
+    "FINAL_STATUSES",
+    "HASH_MARK",
+    "check_file_names",
+    "file_stem",
+    "idempotency_key",
+    "run_batch",
+]
 
 #: Fixed forever: the namespace of batch Idempotency-Keys (see the module docstring).
 BATCH_KEY_NAMESPACE = uuid.UUID("6f1d8a52-3c47-5e0b-9a1e-7b2c4d8e9f30")
@@ -92,18 +111,74 @@ def idempotency_key(item_id: object, fields: Mapping[str, Any]) -> str:
     return "batch-" + str(uuid.uuid5(BATCH_KEY_NAMESPACE, canonical_json({"id": item_id, "input": dict(fields)})))
 
 
-_SAFE_STEM = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_PLAIN_STEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+_NUMBERED = re.compile(r".*-[0-9]+")
+_INTEGER_STEM = re.compile(r"-?[0-9]+")
+#: Names Windows reserves whatever the suffix (``CON.png`` cannot be created there).
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+#: The one character of a hashed stem that no other stem has.
+HASH_MARK = "~"
 
 
 def file_stem(item_id: str | int) -> str:
-    """The file name (without suffix) of a line's images: the id itself when it is made only of letters, digits,
-    ``_`` and ``-`` (at most 100), else those characters kept (others become ``_``) plus 8 hex digits of the id's
-    SHA-256, so that ``a/b`` and ``a_b`` do not collide and no id can name a path outside the directory."""
-    text = str(item_id)
-    if _SAFE_STEM.fullmatch(text):
-        return text
+    """The file name (without suffix) of a line's images: ``<stem>.png``, or ``<stem>-1.png``... for several.
+
+    * an integer id is its decimal digits (``5`` -> ``5``, ``-3`` -> ``-3``);
+    * a string id made only of letters, digits, ``_`` and ``-`` (at most 100, not starting with ``-``) is itself,
+      unless it is all digits (``"5"`` would be the integer 5's name), ends in ``-<digits>`` (``"a-1"`` would be
+      image 1 of ``"a"``) or is a name Windows reserves (``CON``);
+    * any other string id is its letters, digits, ``_`` and ``-`` (others become ``_``; at most 60; no leading
+      ``-``; ``id`` when nothing is left), then ``~`` and 16 hex digits of the SHA-256 of its JSON (``../a/b`` ->
+      ``___a_b~<hash>``, ``"5"`` -> ``5~<hash>``).
+
+    So no id names a path outside the directory, and the names of two ids never meet: the three kinds cannot share
+    a stem (only hashed ones hold ``~``, only integers are all digits), no stem is another's followed by
+    ``-<number>``, and `check_file_names` refuses, before any run, the rest (two hashes alike, or stems differing
+    only in letter case, which are one file on macOS and Windows)."""
+    if isinstance(item_id, int):
+        return str(item_id)
+    if (
+        _PLAIN_STEM.fullmatch(item_id)
+        and not _INTEGER_STEM.fullmatch(item_id)
+        and not _NUMBERED.fullmatch(item_id)
+        and item_id.upper() not in _RESERVED_NAMES
+    ):
+        return item_id
     digest = hashlib.sha256(json.dumps(item_id, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:80] + "-" + digest[:8]
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", item_id)[:60].lstrip("-") or "id"
+    return prefix + HASH_MARK + digest[:16]
+
+
+def _stem_of_file(name: str) -> str:
+    """The stem a saved file belongs to: its name without suffix and without a trailing ``-<number>``."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    numbered = re.fullmatch(r"(.+)-[0-9]+", stem)
+    return numbered.group(1) if numbered and not _INTEGER_STEM.fullmatch(stem) else stem
+
+
+def check_file_names(jobs: list[Job], done: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Why `jobs` cannot all save into one directory (two ids whose files would share a name, compared without
+    letter case), or None. The files earlier runs recorded (``files`` in RESULTS) count as taken by their id."""
+    owner: dict[str, tuple[str, str]] = {}  # casefolded stem -> (id key, how to name it)
+    for id_key, record in done.items():
+        files = record.get("files")
+        for path in files if isinstance(files, list) else []:
+            if isinstance(path, str):
+                stem = _stem_of_file(Path(path).name).casefold()
+                owner.setdefault(stem, (id_key, f"id {record.get('id')!r} (recorded in RESULTS)"))
+    for job in jobs:
+        stem = file_stem(job.item_id)
+        taken = owner.get(stem.casefold())
+        if taken is not None and taken[0] != job.id_key:
+            return (
+                f"line {job.line} (id {job.item_id!r}) would save its images as {stem}..., as does {taken[1]} "
+                "(file names are compared without letter case, as on macOS and Windows); give one of them another "
+                "id. Nothing was sent."
+            )
+        owner[stem.casefold()] = (job.id_key, f"line {job.line} (id {job.item_id!r})")
+    return None
 
 
 @dataclass
@@ -153,6 +228,37 @@ class Summary:
         )
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+#: The INPUT that means standard input.
+STDIN = "-"
+
+
+def input_problem(path: Path) -> str | None:
+    """Why INPUT cannot be read, or None: a regular file, ``-`` (standard input), a FIFO or a process
+    substitution's ``/dev/fd/N`` all can; the input is read once, from start to end, so a pipe works as a file."""
+    if str(path) == STDIN:
+        return None
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"{path}: no such file"
+    except OSError as exc:
+        return f"{path}: cannot read it: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a directory; give the input file"
+    return None
+
+
+@contextlib.contextmanager
+def open_input(path: Path) -> Iterator[BinaryIO]:
+    """The input's bytes: standard input for ``-`` (not closed after), else the file, FIFO or pipe opened."""
+    if str(path) == STDIN:
+        yield sys.stdin.buffer
+        return
+    with path.open("rb") as fh:
+        yield fh
+
+
 def read_jobs(
     path: Path,
     done: Mapping[str, Mapping[str, Any]],
@@ -168,16 +274,19 @@ def read_jobs(
     """
     jobs: list[Job] = []
     first_line: dict[str, int] = {}
-    with path.open("rb") as fh:
+    label = "<stdin>" if str(path) == STDIN else str(path)
+    with open_input(path) as fh:
         for number, raw_bytes in enumerate(fh, 1):
+            if number == 1 and raw_bytes.startswith(UTF8_BOM):  # a BOM (Windows editors, Excel's "UTF-8" export)
+                raw_bytes = raw_bytes[len(UTF8_BOM) :]
             if not raw_bytes.strip():
                 continue
             summary.total += 1
             try:
-                job = _read_line(path, number, raw_bytes, first_line, done, ui, log, summary, journal)
+                job = _read_line(label, number, raw_bytes, first_line, done, ui, log, summary, journal)
             except Exception as exc:  # the per-line boundary: nothing a line holds stops the batch
                 summary.invalid += 1
-                ui.error(f"{path} line {number}: could not be processed ({_exception_text(exc)}); skipped")
+                ui.error(f"{label} line {number}: could not be processed ({_exception_text(exc)}); skipped")
                 continue
             if job is not None:
                 jobs.append(job)
@@ -185,7 +294,7 @@ def read_jobs(
 
 
 def _read_line(
-    path: Path,
+    label: str,
     number: int,
     raw_bytes: bytes,
     first_line: dict[str, int],
@@ -206,7 +315,7 @@ def _read_line(
         problem, job = f"duplicate id {job.item_id!r} (first on line {first_line[job.id_key]})", None
     if job is None:
         summary.invalid += 1
-        ui.error(f"{path} line {number}: {problem}; skipped")
+        ui.error(f"{label} line {number}: {problem}; skipped")
         return None
     first_line[job.id_key] = number
     previous = done.get(job.id_key)
@@ -224,7 +333,7 @@ def _read_line(
                 summary.already_done += 1
             if changed:
                 summary.warnings.append(
-                    f"{path} line {number}: id {job.item_id!r} is already done but its input has changed "
+                    f"{label} line {number}: id {job.item_id!r} is already done but its input has changed "
                     "since; skipped (give it a new id to generate it again)"
                 )
             return None
@@ -235,7 +344,7 @@ def _read_line(
         _models.prepare(job.fields)
     except ImagineoValidationError as exc:
         summary.invalid += 1
-        ui.error(f"{path} line {number} (id {job.item_id!r}): {exc}")
+        ui.error(f"{label} line {number} (id {job.item_id!r}): {exc}")
         log.append(
             {
                 "id": job.item_id,
@@ -261,6 +370,12 @@ def _parse_line(number: int, raw: str) -> tuple[str, Job | None]:
     except RecursionError:
         return "nested too deeply to parse", None
     except ValueError as exc:
+        if type(exc) is ValueError and "integer string conversion" in str(exc):
+            return (
+                f"holds an integer of more than {sys.get_int_max_str_digits()} digits, which Python does not read "
+                "(its int max str digits limit)",
+                None,
+            )
         return f"not JSON ({exc})", None
     if not isinstance(obj, dict):
         return f"must be a JSON object, got {type(obj).__name__}", None
@@ -418,10 +533,11 @@ def run_batch(
     download_dir: Path | None = None,
 ) -> int:
     """The ``batch`` command; returns the exit status."""
-    if not input_path.is_file():
-        ui.error(f"{input_path}: no such file")
+    problem = input_problem(input_path)
+    if problem:
+        ui.error(problem)
         return EXIT_USAGE
-    if out_path.exists() and out_path.resolve() == input_path.resolve():
+    if str(input_path) != STDIN and out_path.exists() and out_path.resolve() == input_path.resolve():
         ui.error("--out must not be the input file")
         return EXIT_USAGE
     if not out_path.parent.is_dir():
@@ -439,7 +555,10 @@ def run_batch(
             return EXIT_USAGE
     log = ResultLog(out_path)
     journal = RequestJournal(out_path)
-    http = httpx.AsyncClient(transport=JournalTransport(journal))
+    # The API requests (and the downloads, which borrow the same transport) go where a default httpx client would
+    # send them: through the environment's proxies (HTTPS_PROXY...), as the SDK's own client does.
+    route = httpx.AsyncClient()
+    http = httpx.AsyncClient(transport=JournalTransport(journal, AsyncRoutedTransport(route)))
     client = AsyncImagineoAIClient(**client_options, http_client=http)  # ImagineoError for a missing URL or key
     try:
         log.open()
@@ -465,24 +584,38 @@ def run_batch(
         jobs = read_jobs(input_path, done, ui, log, summary, journal)
         for warning in summary.warnings:
             ui.message(f"imagineo: warning: {warning}")
+        if download_dir is not None:
+            clash = check_file_names(jobs, done)
+            if clash:
+                ui.error(f"--download-dir: {clash}")
+                return EXIT_USAGE
         for job in jobs:
             journal.expect(job.key, job.item_id)
 
         async def main() -> None:
-            async with client:
-                try:
-                    if jobs:
-                        await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
-                finally:
-                    await http.aclose()
+            task = asyncio.current_task()
+            assert task is not None
+            with signals.cancelling(task):  # SIGTERM / SIGHUP cancel the batch as Ctrl-C does
+                async with client:
+                    try:
+                        if jobs:
+                            await _run_jobs(jobs, client, concurrency, log, ui, summary, download_dir)
+                    finally:
+                        await http.aclose()
+                        await route.aclose()
 
         try:
-            asyncio.run(main())
+            try:
+                asyncio.run(main())
+            except asyncio.CancelledError:
+                signals.raise_if_signalled()
+                raise
         except KeyboardInterrupt:
-            ui.message(
-                f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
-                "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
-            )
+            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
+                ui.message(
+                    f"imagineo: interrupted: {summary.ok} done in this run; every finished line is in {out_path}; "
+                    "re-run the same command to continue (same Idempotency-Keys: nothing is paid twice)"
+                )
             raise
     finally:
         journal.close()

@@ -24,6 +24,7 @@ the same body and returns the original run, rather than a 409 for a new body und
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -49,11 +50,52 @@ def dumps_line(record: Mapping[str, Any]) -> bytes:
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    """Append `data` (one line) and fsync it; when that fails (disk full, a file-size limit), the part written is
+    cut off again, so the next line does not start glued to half a line."""
+    start = os.fstat(fd).st_size
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, start)
+        raise
+
+
+def _cut_torn_tail(fd: int, path: Path, what: str) -> tuple[bytes, list[str]]:
+    """The file's whole lines; a last line without its newline (a write cut short by a kill, a crash or a full disk:
+    its request was never sent, or its result never recorded) is cut off the file itself, so the next line appended
+    starts on a line of its own."""
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end == len(data):
+        return data, []
+    os.ftruncate(fd, end)
     os.fsync(fd)
+    return data[:end], [f"{path}: removed a half-written last line {what} (the previous run was interrupted)"]
+
+
+#: How every line of RESULTS and of the journal starts (`dumps_line` of a dict whose first key is "id").
+_LINE_START = b'{"id": '
+
+
+def _parse_line(raw: bytes) -> Any:
+    """One line's JSON; for a line an older SDK glued onto half a line (``<torn>{"id": ...}``), the whole line at
+    its end. `_LINE_START` cannot occur inside a JSON string (its quotes would be escaped there)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        pass
+    start = raw.find(_LINE_START, 1)
+    while start > 0:
+        try:
+            return json.loads(raw[start:])
+        except (ValueError, RecursionError):
+            start = raw.find(_LINE_START, start + 1)
+    raise ValueError("not a JSON line")
 
 
 def _lock(fd: int, path: Path) -> None:
@@ -94,20 +136,13 @@ class ResultLog:
     def load(self) -> tuple[dict[str, dict[str, Any]], list[str]]:
         """(id -> last record, warnings); cuts off a trailing half-written line. Call after `open`."""
         done: dict[str, dict[str, Any]] = {}
-        warnings: list[str] = []
-        data = self.path.read_bytes()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            warnings.append(f"{self.path}: removed a half-written last line (the previous run was interrupted)")
-            os.ftruncate(self._fd, end)
-            os.fsync(self._fd)
-            data = data[:end]
+        data, warnings = _cut_torn_tail(self._fd, self.path, "of results")
         for number, raw in enumerate(data.splitlines(), 1):
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
-            except (ValueError, RecursionError):
+                record = _parse_line(raw)
+            except ValueError:
                 warnings.append(f"{self.path} line {number}: not JSON; ignored")
                 continue
             if isinstance(record, dict) and "id" in record:
@@ -134,19 +169,19 @@ class RequestJournal:
 
     def open(self) -> list[str]:
         """Read the recorded bodies and open the journal for appending; returns warnings."""
-        warnings: list[str] = []
-        if self.path.exists():
-            for number, raw in enumerate(self.path.read_bytes().splitlines(), 1):
-                try:
-                    entry = json.loads(raw)
-                    key, body = entry["idempotency_key"], entry["body"]
-                    if not isinstance(key, str) or not isinstance(body, str):
-                        raise TypeError
-                    self._bodies[key] = body.encode("utf-8")
-                except (ValueError, RecursionError, KeyError, TypeError):
-                    if raw.strip():  # a half-written last line of a killed run: its request was never sent
-                        warnings.append(f"{self.path} line {number}: not a journal entry; ignored")
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        data, warnings = _cut_torn_tail(self._fd, self.path, "of the request journal")
+        for number, raw in enumerate(data.splitlines(), 1):
+            try:
+                entry = _parse_line(raw)
+                key, body = entry["idempotency_key"], entry["body"]
+                if not isinstance(key, str) or not isinstance(body, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                if raw.strip():
+                    warnings.append(f"{self.path} line {number}: not a journal entry; ignored")
+                continue
+            self._bodies.setdefault(key, body.encode("utf-8"))  # the first body a key was sent with is its body
         return warnings
 
     def expect(self, key: str, item_id: str | int) -> None:

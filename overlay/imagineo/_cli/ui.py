@@ -15,11 +15,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import (
+    MAX_EXCERPT,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    excerpt,
 )
 from .text import printable
 
@@ -143,11 +145,13 @@ def describe_api_error(exc: APIError) -> str:
             detail = _one_line(body.get("error") or body.get("message") or "")
             code = body.get("code")
             if code:
-                detail += f" [{_one_line(code)}]"
+                detail += f" [{_one_line(code, 200)}]"
             details = body.get("details")
-            for item in details if isinstance(details, list) else []:
-                if isinstance(item, dict):
-                    lines.append(f"  - {_one_line(item.get('field'))}: {_one_line(item.get('message'))}")
+            items = [item for item in details if isinstance(item, dict)] if isinstance(details, list) else []
+            for item in items[:MAX_DETAILS]:
+                lines.append(f"  - {_one_line(item.get('field'), 200)}: {_one_line(item.get('message'), 500)}")
+            if len(items) > MAX_DETAILS:
+                lines.append(f"  ... and {len(items) - MAX_DETAILS} more (the whole answer is the error's .body)")
         elif isinstance(body, str):
             detail = _one_line(body.strip()[:200])
         text = f"the API answered {exc.status_code}" + (f": {detail}" if detail else "")
@@ -162,6 +166,11 @@ def describe_api_error(exc: APIError) -> str:
     return _one_line(exc.message)
 
 
-def _one_line(value: object) -> str:
-    """Server text inside one of our lines: its newlines are escaped too, so it cannot start a line of its own."""
-    return printable(str(value), newlines=False)
+#: The most ``details`` items of an error answer a message lists.
+MAX_DETAILS = 20
+
+
+def _one_line(value: object, limit: int = MAX_EXCERPT) -> str:
+    """Server text inside one of our lines, at most `limit` characters: its newlines are escaped too, so it cannot
+    start a line of its own."""
+    return printable(excerpt(str(value), limit), newlines=False)
