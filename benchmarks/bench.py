@@ -101,9 +101,9 @@ def blocks(
 
 
 def check_request_building() -> None:
-    """The overlay builds its request without httpx's build_request (imagineo._client._new_request): make sure the
+    """The overlay builds its request without httpx's build_request (imagineo._base_client._new_request): make sure the
     shortcut still yields what build_request would, for the kinds of client the benchmarks use, before timing it."""
-    from imagineo._client import _new_request
+    from imagineo._base_client import _new_request
 
     url = httpx.URL(MOCK_BASE + PATH)
     headers = {"Authorization": "Bearer k", "Accept": "application/json", "Idempotency-Key": "k", "x-a": "1"}
