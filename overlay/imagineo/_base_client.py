@@ -347,27 +347,25 @@ def _build(
             stacklevel=_models.user_stacklevel(),
         )
     declared = {p["python_name"]: p for p in op["parameters"]}
-    idempotent = any(p["location"] == "header" and p["name"] == IDEMPOTENCY_HEADER for p in op["parameters"])
-    key_param = next((n for n, p in declared.items() if p["name"] == IDEMPOTENCY_HEADER), None)
-    given_key = params.get(key_param) if key_param else None
-    if given_key is not None:
-        given_key = check_idempotency_key(given_key)
-    elif idempotent and options[2]:
-        given_key = next(
-            (
-                v
-                for k, v in check_headers(options[2], "extra_headers").items()
-                if k.lower() == IDEMPOTENCY_HEADER.lower()
-            ),
-            None,
-        )
+    # The operation's Idempotency-Key parameter, if it declares one: the caller's key (as the keyword, or in
+    # extra_headers in any case), else a fresh UUID4; the request object is re-sent as is, so every retry has it.
+    key_param = next(
+        (n for n, p in declared.items() if p["location"] == "header" and p["name"] == IDEMPOTENCY_HEADER), None
+    )
     values = {name: value for name, value in params.items() if name != key_param}
     kwargs_in = _models.check_params(operation_id, values)
     for name, value in values.items():
         if value is not None and declared[name].get("deprecated"):
             warnings.warn(f"{name} is deprecated", DeprecationWarning, stacklevel=_models.user_stacklevel())
-    if key_param is not None and idempotent:
-        kwargs_in[key_param] = given_key if given_key is not None else _new_idempotency_key()
+    key: str | None = None
+    if key_param is not None:
+        key = params.get(key_param)
+        if key is not None:
+            key = check_idempotency_key(key)
+        elif options[2]:
+            extra = check_headers(options[2], "extra_headers")
+            key = next((v for k, v in extra.items() if k.lower() == IDEMPOTENCY_HEADER.lower()), None)
+        kwargs_in[key_param] = key = key if key is not None else _new_idempotency_key()
     body = op["body"]
     if body is not None:
         kwargs_in["body"] = _models.prepare_body(body, _collect(op, input, fields))
@@ -385,7 +383,7 @@ def _build(
         headers,
         json_body,
         options,
-        kwargs_in.get(key_param) if key_param else None,
+        key,
     )
     retries = settings.max_retries if options[1] is None else check_retries(options[1])
     return request, retries
