@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
-from imagineo import _transport
+from imagineo import _send
 
 from tests.loopback import LoopbackServer
 
@@ -43,8 +43,8 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def async_sleep(delay: float) -> None:
         recorded.append(delay)
 
-    monkeypatch.setattr(_transport, "_sleep", recorded.append)
-    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
+    monkeypatch.setattr(_send, "_sleep", recorded.append)
+    monkeypatch.setattr(_send, "_async_sleep", async_sleep)
     return recorded
 
 

@@ -24,7 +24,7 @@ import httpx
 import imagineo
 import jsonschema
 import pytest
-from imagineo import _transport
+from imagineo import _send
 
 from .loopback import LoopbackServer
 from .spec_cases import ROOT, SPEC
@@ -170,7 +170,7 @@ def test_answer_case_gives_the_vectors_outcome(
     retried, a Retry-After not honoured (or a wait past the limit sat out), a 200 that breaks the schema returned as
     a result, a 204 not returned as None, an unknown response field dropped, another Idempotency-Key on a retry."""
     waits: list[float] = []
-    monkeypatch.setattr(_transport, "_sleep", waits.append)
+    monkeypatch.setattr(_send, "_sleep", waits.append)
     outcome = case["outcome"]
     retried = outcome.get("retry", False)
     client = imagineo.ImagineoAIClient(server.url, api_key=API_KEY, max_retries=1 if retried else 2)

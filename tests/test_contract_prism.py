@@ -403,7 +403,7 @@ def test_429_without_retries(prism: PrismServer, mode: str) -> None:
 def test_429_is_retried_after_retry_after(prism: PrismServer, mode: str, waits: list[float]) -> None:
     """With retries, each 429's Retry-After (2 s, from the spec's header example) is the wait; then RateLimitError.
 
-    Caught: 429 removed from _transport.RETRY_STATUSES (one attempt instead of three).
+    Caught: 429 removed from _retry.RETRY_STATUSES (one attempt instead of three).
     """
     responses: list[httpx.Response] = []
     with pytest.raises(RateLimitError):

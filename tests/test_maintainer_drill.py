@@ -250,7 +250,7 @@ try:
 except NotFoundError as exc:
     out["get_missing"] = [type(exc).__name__, exc.status_code]
 plan[:] = [(500, {"error": "boom"}), (200, {"image_url": "https://cdn.example.com/c.png"})]
-import imagineo._transport as t; t._sleep = lambda s: None
+import imagineo._send as t; t._sleep = lambda s: None
 combined = client.runs.combine(prompt="Mix", image_urls=["https://a.example/1.png", "https://a.example/2.png"])
 out["combine"] = [{"path": r.url.raw_path.decode(), "key": r.headers.get("idempotency-key"),
                    "body": json.loads(r.content)} for r in seen[-2:]]

@@ -32,7 +32,7 @@ from imagineo import (
     GenerateImageOutput,
     ImagineoAIClient,
     InternalServerError,
-    _transport,
+    _send,
 )
 
 from tests.hypothesis_profiles import CUSTOM_FORMATS, json_values, scaled
@@ -267,7 +267,7 @@ def test_html_502_is_retried_then_raised_with_its_text(
     """
 
     waits: list[float] = []
-    monkeypatch.setattr(_transport, "_sleep", waits.append)
+    monkeypatch.setattr(_send, "_sleep", waits.append)
     for _ in range(3):
         loopback.enqueue(502, body=HTML_502, headers={"Content-Type": "text/html"})
     with ImagineoAIClient(loopback.url, api_key="sk-resp", max_retries=2) as client, pytest.raises(APIError) as info:

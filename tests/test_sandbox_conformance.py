@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import imagineo
 import pytest
-from imagineo import _transport
+from imagineo import _retry
 from imagineo.sandbox._conformance import RULES
 from imagineo.testing import sandbox_server, sandbox_transport
 
@@ -48,7 +48,7 @@ def test_the_sdk_breaks_no_rule_through_its_retries(sandbox: Any, monkeypatch: p
     """Catches a false positive in the rules (or an SDK regression): the SDK's retries after 429/503 with
     Retry-After, 500/502 after the run, a dropped answer, a client timeout, a session fault and a 409 in progress
     must all count as conforming."""
-    monkeypatch.setattr(_transport, "INITIAL_RETRY_DELAY", 0.01)  # backoff without Retry-After: no rule; not waited
+    monkeypatch.setattr(_retry, "INITIAL_RETRY_DELAY", 0.01)  # backoff without Retry-After: no rule; not waited
     faults = ["429", "503;times=2", "500", "502", "drop", "slow=1", None]
 
     async def calls() -> list[Any]:

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 import pytest
-from imagineo import ImagineoValidationError, _models
+from imagineo import ImagineoValidationError, _fast_check, _models
 from imagineo_api import catalog, core_schemas, schemas
 from pydantic_core import SchemaValidator, ValidationError
 
@@ -70,7 +70,7 @@ def test_fast_check_vouches_only_for_what_pydantic_core_accepts(model_type: str)
     """
     name = catalog.CLASS_NAMES[model_type]
     model = getattr(schemas, name).__pydantic_validator__
-    fast = _models._fast_check(catalog.CLASS_NAMES[model_type])
+    fast = _fast_check.fast_check(catalog.CLASS_NAMES[model_type])
     for body in _bodies(model_type):
         if fast(body):
             assert _errors(model, body) is None, f"{model_type}: the fast check passed an invalid body {body!r}"
@@ -92,7 +92,7 @@ def test_fast_check_defers_urls_it_cannot_vouch_for(value: str) -> None:
         props = VARIANTS[model_type]["properties"]
         for name, prop in props.items():
             if prop.get("format") == "uri":
-                assert not _models._fast_check(catalog.CLASS_NAMES[model_type])(
+                assert not _fast_check.fast_check(catalog.CLASS_NAMES[model_type])(
                     {**full_body(model_type), name: value}
                 ), (model_type, name)
 
@@ -129,7 +129,7 @@ def test_fallback_to_the_pydantic_model(monkeypatch: pytest.MonkeyPatch) -> None
     broken = {"schema": {"type": "no-such-schema-type"}, "config": {}}
     monkeypatch.setitem(core_schemas.SCHEMAS, name, broken)
     _models._validator.cache_clear()
-    _models._fast_check.cache_clear()  # the broken entry defers every body to the validator
+    _fast_check.fast_check.cache_clear()  # the broken entry defers every body to the validator
     try:
         assert _models.prepare(EXAMPLE_FOR[model_type])[0] == model_type
         with pytest.raises(ImagineoValidationError) as info:
@@ -137,4 +137,4 @@ def test_fallback_to_the_pydantic_model(monkeypatch: pytest.MonkeyPatch) -> None
         assert [e["field"] for e in info.value.errors] == ["prompt"]
     finally:
         _models._validator.cache_clear()
-        _models._fast_check.cache_clear()
+        _fast_check.fast_check.cache_clear()

@@ -10,7 +10,7 @@ caller, `SyncCaller` or `AsyncCaller` here, which runs it the same way whatever 
          its parameters quoted, query, headers, JSON)
       -> `_Settings.request`: the client's URL prefix, auth and User-Agent headers, an Idempotency-Key for every
          operation that declares that header (the same one on each retry), extra headers / query / body
-      -> _transport.send / send_async: timeouts, retries, backoff, bounded reads, redaction
+      -> _send.send / send_async: timeouts, retries, backoff, bounded reads, redaction
       -> _response.parse: a 2xx the operation documents -> its generated result (``imagineo_api.results``, checked
          against the spec as it is built, with ``_request_id``), or None for an answer without a body; any other
          status -> the typed error of _exceptions.
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from imagineo_api import catalog
 
-from . import _models, _response, _transport
+from . import _models, _response, _send
 from ._checks import (
     check_attempt_timeout,
     check_extra_body,
@@ -70,7 +70,7 @@ __all__ = [
 #: The spec's x-imagineo-timeout: 300 s to read (a run is slow to answer), 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(catalog.TIMEOUT_READ, connect=catalog.TIMEOUT_CONNECT)
 DEFAULT_ATTEMPT_TIMEOUT = 600.0
-DEFAULT_MAX_RESPONSE_BYTES = _transport.DEFAULT_MAX_RESPONSE_BYTES
+DEFAULT_MAX_RESPONSE_BYTES = _send.DEFAULT_MAX_RESPONSE_BYTES
 DEFAULT_MAX_RETRIES = 2
 API_URL_ENV = "IMAGINEO_API_URL"
 API_KEY_ENV = "IMAGINEO_API_KEY"
@@ -194,9 +194,7 @@ class Settings:
         _api_url(api_url, allow_insecure_http)
         check_retries(max_retries)
         check_timeout(timeout)
-        self.limits = _transport.Limits(
-            check_max_response_bytes(max_response_bytes), check_attempt_timeout(attempt_timeout)
-        )
+        self.limits = _send.Limits(check_max_response_bytes(max_response_bytes), check_attempt_timeout(attempt_timeout))
         self.api_url = api_url  # what repr() shows
         self.allow_insecure_http = allow_insecure_http
         self.timeout = timeout
@@ -226,7 +224,7 @@ class Settings:
         new.allow_insecure_http = self.allow_insecure_http
         new.timeout = self.timeout if timeout is NOT_GIVEN else check_timeout(timeout)
         new.max_retries = self.max_retries if max_retries is NOT_GIVEN else check_retries(max_retries)
-        new.limits = _transport.Limits(
+        new.limits = _send.Limits(
             self.limits.max_response_bytes
             if max_response_bytes is NOT_GIVEN
             else check_max_response_bytes(max_response_bytes),
@@ -426,7 +424,7 @@ class SyncCaller:
         raw: bool,
     ) -> Any:
         request, retries = _build(self.settings, self.http, operation_id, params, input, fields, options)
-        response = _transport.send(self.http, request, retries, self.settings.limits)
+        response = _send.send(self.http, request, retries, self.settings.limits)
         return _response.respond(operation_id, response, raw, False)
 
     def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
@@ -450,7 +448,7 @@ class SyncCaller:
         request, retries = _generic(
             self.settings, self.http, method, path, params, body, headers, options, idempotency_key
         )
-        response = _transport.send(self.http, request, retries, self.settings.limits)
+        response = _send.send(self.http, request, retries, self.settings.limits)
         return _response.respond_generic(cast_to, response, raw, False)
 
 
@@ -473,7 +471,7 @@ class AsyncCaller:
         raw: bool,
     ) -> Any:
         request, retries = _build(self.settings, self.http, operation_id, params, input, fields, options)
-        response = await _transport.send_async(self.http, request, retries, self.settings.limits)
+        response = await _send.send_async(self.http, request, retries, self.settings.limits)
         return _response.respond(operation_id, response, raw, True)
 
     async def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
@@ -497,7 +495,7 @@ class AsyncCaller:
         request, retries = _generic(
             self.settings, self.http, method, path, params, body, headers, options, idempotency_key
         )
-        response = await _transport.send_async(self.http, request, retries, self.settings.limits)
+        response = await _send.send_async(self.http, request, retries, self.settings.limits)
         return _response.respond_generic(cast_to, response, raw, True)
 
 

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 from imagineo_api.resources import AsyncResources, SyncResources
 
-from . import _transport
 from ._base_client import (
     API_KEY_ENV,
     API_URL_ENV,
@@ -44,6 +43,7 @@ from ._base_client import (
     Settings,
     SyncCaller,
 )
+from ._deadline import watch_deadlines
 from ._exceptions import ImagineoError
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ class ImagineoAIClient(_ClientBase, SyncResources):
 
     def _new_http(self) -> httpx.Client:
         http = httpx.Client(timeout=self._settings.timeout)
-        _transport.watch_deadlines(http)  # every socket read of our own sync client stops at attempt_timeout
+        watch_deadlines(http)  # every socket read of our own sync client stops at attempt_timeout
         return http
 
     def _current_http(self) -> httpx.Client:

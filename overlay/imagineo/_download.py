@@ -60,7 +60,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import _transport
+from . import _deadline
+from ._bounded import Inflater
 from ._checks import _invalid, check_attempt_timeout, check_timeout
 from ._exceptions import APIError, DownloadError, safe_repr
 from ._version import __version__
@@ -213,7 +214,7 @@ class _Part:
         if response.is_stream_consumed:  # built with content= (an httpx.MockTransport's answer): already decoded
             encodings = []
         try:
-            self.inflater = _transport._Inflater(response.request, encodings, limit)
+            self.inflater = Inflater(response.request, encodings, limit)
         except APIError as exc:
             raise self.error(exc.message) from None
         self.media = media
@@ -435,21 +436,17 @@ def download(
     plan = _Plan(result, dest, max_bytes, progress, timeout, attempt_timeout)
     route = http_client if http_client is not None else httpx.Client()
     if http_client is None:
-        _transport.watch_deadlines(route)  # every socket operation waits no longer than the image has left
+        _deadline.watch_deadlines(route)  # every socket operation waits no longer than the image has left
     try:
         with httpx.Client(transport=RoutedTransport(route), **_http_options(timeout)) as http:
             for index, url in enumerate(plan.urls):
                 part = plan.new_part(index, url)
-                with plan.fetching(part):
-                    outer, _transport._local.deadline = getattr(_transport._local, "deadline", None), part.deadline
-                    try:
-                        with http.stream("GET", url) as response:
-                            part.start(response)
-                            for chunk in response.iter_raw() if not response.is_stream_consumed else [response.content]:
-                                part.add(chunk)
-                        part.finish()
-                    finally:
-                        _transport._local.deadline = outer
+                with plan.fetching(part), _deadline.deadline(part.deadline):
+                    with http.stream("GET", url) as response:
+                        part.start(response)
+                        for chunk in response.iter_raw() if not response.is_stream_consumed else [response.content]:
+                            part.add(chunk)
+                    part.finish()
         return plan.commit()
     finally:
         plan.discard()

@@ -35,6 +35,8 @@ from typing import Any
 
 import httpx
 
+from ._redact import redact, redact_value, secrets_of_request
+
 __all__ = [
     "MAX_EXCERPT",
     "MAX_MESSAGE",
@@ -58,14 +60,10 @@ __all__ = [
     "UnprocessableEntityError",
     "documented_error_classes",
     "excerpt",
-    "leaks",
-    "redact_response",
     "request_id",
     "safe_repr",
     "status_error",
 ]
-
-REDACTED = "[REDACTED]"
 
 #: The most characters of server text (an error body, its ``error`` field) a message quotes.
 MAX_EXCERPT = 2048
@@ -100,94 +98,6 @@ def _type_name(value: object) -> str:
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 50, 50
-
-
-def _secrets(request: httpx.Request | None) -> tuple[str, ...]:
-    """What to redact for a request: its Authorization header's token (the key) and the header value whole."""
-    if request is None:
-        return ()
-    try:
-        auth = request.headers.get("authorization")
-    except Exception:
-        return ()
-    if not auth:
-        return ()
-    return _secrets_of(auth)
-
-
-@functools.lru_cache(maxsize=8)
-def _secrets_of(auth: str) -> tuple[str, ...]:
-    """The forms of one Authorization value to redact, longest first (cached: a client sends the same one each time)."""
-    token = auth.partition(" ")[2].strip() or auth.strip()
-    found = {auth, token}
-    from urllib.parse import quote
-
-    found.add(quote(token, safe=""))  # as a proxy might echo it inside a URL
-    return tuple(sorted((s for s in found if s), key=len, reverse=True))
-
-
-def leaks(text: str, request: httpx.Request | None) -> bool:
-    """Whether `text` contains the key `request` was sent with."""
-    return any(secret in text for secret in _secrets(request))
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def _redact_value(value: object, secrets: tuple[str, ...]) -> Any:
-    """`value` (parsed JSON) with every string redacted; iterative, so any depth json can parse is fine."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        return redact(value, secrets)
-    if not isinstance(value, dict | list):
-        return value
-    root: list[Any] = [value]
-    stack: list[tuple[Any, Any]] = [(root, 0)]
-    while stack:
-        holder, key = stack.pop()
-        item = holder[key]
-        if isinstance(item, str):
-            holder[key] = redact(item, secrets)
-        elif isinstance(item, dict):
-            copy = dict(item)
-            holder[key] = copy
-            stack.extend((copy, k) for k in list(copy))
-            for k in [k for k in copy if isinstance(k, str) and any(s in k for s in secrets)]:
-                copy[redact(k, secrets)] = copy.pop(k)
-        elif isinstance(item, list):
-            copy_list = list(item)
-            holder[key] = copy_list
-            stack.extend((copy_list, i) for i in range(len(copy_list)))
-    return root[0]
-
-
-def redact_response(response: httpx.Response) -> None:
-    """Replace the client's key in a read response's body bytes and header values (in place)."""
-    try:
-        secrets = _secrets(response.request)
-    except RuntimeError:  # a response built without a request
-        return
-    if not secrets:
-        return
-    wanted = [s.encode() for s in secrets]
-    content = response.content
-    if any(s in content for s in wanted):
-        for s in wanted:
-            content = content.replace(s, REDACTED.encode())
-        response._content = content
-    raw = response.headers.raw
-    if any(s in v or s in k for k, v in raw for s in wanted):
-        cleaned = []
-        for k, v in raw:
-            for s in wanted:
-                k, v = k.replace(s, REDACTED.encode()), v.replace(s, REDACTED.encode())
-            cleaned.append((k, v))
-        response.headers = httpx.Headers(cleaned)
 
 
 class ImagineoError(Exception):
@@ -243,9 +153,9 @@ class APIError(ImagineoError):
     """An error talking to the API: no answer, a bad answer, or an error status."""
 
     def __init__(self, message: str, request: httpx.Request | None, *, body: object | None = None) -> None:
-        secrets = _secrets(request)
+        secrets = secrets_of_request(request)
         message = excerpt(redact(message, secrets), MAX_MESSAGE)
-        body = _redact_value(body, secrets)
+        body = redact_value(body, secrets)
         super().__init__(message)
         self.message: str = message
         self.request: httpx.Request | None = request
@@ -269,7 +179,7 @@ class APITimeoutError(APIConnectionError):
 def request_id(response: httpx.Response) -> str | None:
     value: str | None = response.headers.get("x-request-id")
     if value is not None:
-        value = redact(value, _secrets(response.request))
+        value = redact(value, secrets_of_request(response.request))
     return value
 
 
