@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from imagineo import DownloadError, GenerateImageOutput, _models
-from imagineo._cli.options import field_options, option_flag, parse_value
+from imagineo._cli.options import field_options, option_flag, param_options, parse_value
 from imagineo._download import download
 from imagineo.testing import Sandbox, sandbox_server
 
@@ -160,6 +160,14 @@ def _field_args(body: dict[str, Any]) -> list[str]:
     return args[2:4] + args[5:]  # --model TYPE, then the fields (not the command, the prompt or --json)
 
 
+def _foreign_field() -> tuple[str, Any]:
+    """A field some model type takes and the default model type does not, with a valid value (from the spec)."""
+    every = {n for v in sc.VARIANTS.values() for n in v["properties"]}
+    foreign = sorted(every - set(sc.VARIANTS[sc.DEFAULT_MODEL_TYPE]["properties"]))[0]
+    owner = next(m for m in sc.MODEL_TYPES if foreign in sc.VARIANTS[m]["properties"])
+    return foreign, sc.full_body(owner)[foreign]
+
+
 def _bad_input() -> dict[str, list[str]]:
     """message -> the options that must produce it, each derived from the spec (the CLI's table is the spec's)."""
     cases: dict[str, list[str]] = {}
@@ -175,10 +183,7 @@ def _bad_input() -> dict[str, list[str]]:
         {k: v for k, v in sc.minimal_body(mt).items() if k != req}
     )
     cases["model_type: must be one of"] = ["--model", "dall-e"]
-    every = {n for v in sc.VARIANTS.values() for n in v["properties"]}
-    foreign = sorted(every - set(sc.VARIANTS[sc.DEFAULT_MODEL_TYPE]["properties"]))[0]
-    owner = next(m for m in sc.MODEL_TYPES if foreign in sc.VARIANTS[m]["properties"])
-    value = sc.full_body(owner)[foreign]
+    foreign, value = _foreign_field()
     cases[f"{foreign}: does not apply to model_type {sc.DEFAULT_MODEL_TYPE!r}"] = _field_args(
         {**sc.minimal_body(sc.DEFAULT_MODEL_TYPE), foreign: value}
     )
@@ -206,9 +211,15 @@ def test_bad_input_exits_2_naming_the_field(
 
 
 def test_bad_input_exits_2_from_the_command_and_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Every problem of a call at once, in the SDK's words, from the installed command, and nothing sent. The fields
+    come from the spec: an integer field of the default model type given a word, and a field only other model types
+    take (so adding that field to the default model type changes the pick instead of breaking the test)."""
+    default = sc.DEFAULT_MODEL_TYPE
+    integer = next(n for m, n, _ in sc.fields_where(lambda p: p.get("type") == "integer") if m == default)
+    foreign, value = _foreign_field()
     not_an_int, no_dir, usage = run_all(
         [
-            ["generate", "A cat", "--width", "abc", "--seed", "-1"],
+            ["generate", "A cat", *_field_args({**sc.minimal_body(default), integer: "abc", foreign: value})],
             ["generate", "A cat", "--output", str(tmp_path / "missing" / "x.png")],
             ["frobnicate"],
         ],
@@ -216,9 +227,9 @@ def test_bad_input_exits_2_from_the_command_and_sends_nothing(sandbox: Sandbox, 
     )
     assert not_an_int.returncode == no_dir.returncode == usage.returncode == 2
     # the overlay's message, every problem at once, each naming its field
-    assert "Invalid input for model_type 'flux-dev' (2 problems); nothing was sent" in not_an_int.stderr
-    assert "  - width: must be an integer; got 'abc'" in not_an_int.stderr
-    assert "  - seed: does not apply to model_type 'flux-dev'" in not_an_int.stderr
+    assert f"Invalid input for model_type '{default}' (2 problems); nothing was sent" in not_an_int.stderr
+    assert f"  - {integer}: must be an integer; got 'abc'" in not_an_int.stderr
+    assert f"  - {foreign}: does not apply to model_type '{default}'" in not_an_int.stderr
     assert "does not exist" in no_dir.stderr
     assert "invalid choice" in usage.stderr
     assert not_an_int.stdout == no_dir.stdout == ""
@@ -353,10 +364,15 @@ def test_values_are_typed_as_the_spec_types_the_field() -> None:
     assert parse_value("enum", "16:9") == "16:9"
 
 
-def test_a_field_named_like_a_command_option_gets_a_field_prefix() -> None:
-    spec = _models.FieldSpec("output", False, "string", "a future field")
-    options = {opt.field: opt for opt in field_options({"m": {"output": spec}})}
+def test_a_field_or_parameter_named_like_a_command_option_gets_a_prefix() -> None:
+    """Breaks if a spec field or parameter called ``output`` (or ``json``...) took over the command's own option."""
+    info = {"required": False, "type": "string", "description": "a future field", "range_text": ""}
+    options = {opt.field: opt for opt in field_options({"m": {"output": info}})}
     assert options["output"].flags == ("--field-output",)
+    (param,) = param_options([{**info, "name": "JSON", "location": "query", "python_name": "json"}])
+    assert param.flags == ("--param-json",)
+    (path,) = param_options([{**info, "name": "run_id", "location": "path", "python_name": "run_id"}])
+    assert path.flags == ()  # positional RUN_ID
 
 
 class _TruncatingServer:
