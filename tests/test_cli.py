@@ -19,11 +19,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import imagineo_api
 import pytest
 from imagineo import DownloadError, GenerateImageOutput, _models
+from imagineo._cli.operations import shortcut
 from imagineo._cli.options import field_options, option_flag, param_options, parse_value
+from imagineo._cli.table import model_rows
 from imagineo._download import download
 from imagineo.testing import Sandbox, sandbox_server
+from imagineo_api import catalog
 
 from tests import spec_cases as sc
 from tests.cli_helpers import call
@@ -98,11 +102,16 @@ def example_args(example: dict[str, Any]) -> list[str]:
 # generate
 
 
-def test_every_field_of_every_model_type_is_an_option() -> None:
+def test_every_field_of_every_model_type_and_every_parameter_is_an_option() -> None:
+    """Breaks if a field of a model type or a query/header parameter of the operation (Idempotency-Key today, any
+    header the spec adds) has no option in ``imagineo generate``."""
     result = run("generate", "--help", env=cli_env())
     assert result.returncode == 0
     fields = {name for specs in _models.fields_by_model().values() for name in specs} - {"prompt", "model_type"}
     for name in fields:
+        assert option_flag(name) in result.stdout, name
+    operation = catalog.OPERATIONS[shortcut() or ""]
+    for name in [p["python_name"] for p in operation["parameters"]]:
         assert option_flag(name) in result.stdout, name
     assert "--aspect-ratio" in result.stdout
     assert "--reference-url" in result.stdout  # the overlay's alias, spelled the same way
@@ -325,18 +334,34 @@ def test_spinner_with_elapsed_time_on_a_terminal(sandbox: Sandbox) -> None:
 # models, version, python -m
 
 
-def test_models_table_and_json_come_from_fields_by_model(capsys: pytest.CaptureFixture[str]) -> None:
-    table, version = run_all([["models"], ["--version"]], cli_env(COLUMNS="200"))
+def _md_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def test_models_table_prints_the_rows_of_models_md(capsys: pytest.CaptureFixture[str]) -> None:
+    """``imagineo models`` and MODELS.md are one table: the same rows in the same order, the default model type and
+    deprecated fields marked the same way, and each type and range in the one wording the generator renders into the
+    catalogue. Breaks if either words a rule its own way (">= 2 items" against "at least 2 items"), drops a
+    format ("string" for a uri field) or the default mark, or skips a field; and if the command stops printing them.
+    """
+    md = (Path(imagineo_api.__file__).parent / "MODELS.md").read_text().splitlines()
+    md_rows = [_md_cells(line) for line in md if line.startswith("| ") and "`" in line.split("|")[2]]
+    rows = model_rows()
+    assert len(md_rows) == len(rows)
+    for cells, row in zip(md_rows, rows, strict=True):
+        assert cells[0].replace("`", "") == row.model
+        assert cells[1].replace("`", "") == row.field
+        assert (cells[2] == "yes") == (row.required == "required")
+        assert cells[3:5] == [row.type, row.range]
+    assert sum(row.model.endswith(" (default)") for row in rows) == 1
+    assert any(row.type.endswith("(uri)") for row in rows)  # the spec still has URL fields (the seed page's)
+    table, version = run_all([["models"], ["--version"]], cli_env(COLUMNS="250"))
     assert table.returncode == 0
-    specs = _models.fields_by_model()
-    for model, fields in specs.items():
-        assert model in table.stdout
-        for name in fields:
-            assert name in table.stdout or name == "model_type"
-    assert "64 to 2048" in table.stdout
-    assert "required" in table.stdout
+    printed = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.stdout.splitlines() if "│" in line]
+    assert [cells for cells in printed if cells[1]] == [list(row.cells()) for row in rows]
     status, out, _ = call("models", "--json", capsys=capsys)
     assert status == 0
+    specs = _models.fields_by_model()
     expected = {m: {n: json.loads(json.dumps(asdict(s))) for n, s in f.items()} for m, f in specs.items()}
     assert json.loads(out) == expected
     assert version.stdout.strip().startswith("imagineo ")
@@ -344,6 +369,25 @@ def test_models_table_and_json_come_from_fields_by_model(capsys: pytest.CaptureF
         [sys.executable, "-m", "imagineo", "--version"], capture_output=True, text=True, env=cli_env()
     )
     assert module.stdout == version.stdout
+
+
+def test_a_misspelled_option_gets_the_subcommands_usage_and_the_nearest_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``generate ... --heigth 512``: the usage of ``generate`` (not the top level's) and "did you mean --height?";
+    an unknown command gets the nearest command. Breaks if argparse's top-level "unrecognized arguments" comes back.
+    The misspelling is made from the first integer field of the spec (two letters swapped)."""
+    _, name, _ = sc.fields_where(lambda p: p.get("type") == "integer")[0]
+    flag = option_flag(name)
+    typo = flag[:-2] + flag[-1] + flag[-2]
+    status, out, err = call("generate", "A cat", typo, "512", capsys=capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: imagineo generate ")
+    assert f"imagineo generate: error: unrecognized arguments: {typo} 512; did you mean {flag}?" in err
+    status, _, err = call("genrate", "A cat", capsys=capsys)
+    assert status == 2
+    assert "invalid choice: 'genrate'" in err
+    assert err.rstrip().endswith("did you mean generate?")
 
 
 # ---------------------------------------------------------------------------------------------------------------
