@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import socket
 import struct
 import subprocess
@@ -30,7 +29,7 @@ from imagineo.testing import Sandbox, sandbox_server
 from imagineo_api import catalog
 
 from tests import spec_cases as sc
-from tests.cli_helpers import call
+from tests.cli_helpers import call, on_a_terminal
 
 IMAGINEO = str(Path(sys.executable).parent / "imagineo")
 SECRET = "sk-very-secret-test-key-0123456789"
@@ -304,28 +303,11 @@ def test_204_prints_nothing_or_null(sandbox: Sandbox, tmp_path: Path, capsys: py
 
 def test_spinner_with_elapsed_time_on_a_terminal(sandbox: Sandbox) -> None:
     sandbox.set_faults(latency=1.3)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [IMAGINEO, "generate", "A cat"],
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env=cli_env(sandbox, TERM="xterm-256color", COLUMNS="100"),
+    status, out, text = on_a_terminal(
+        [IMAGINEO, "generate", "A cat"], cli_env(sandbox, TERM="xterm-256color", COLUMNS="100")
     )
-    os.close(slave)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        screen += chunk
-    out, _ = proc.communicate(timeout=30)
-    os.close(master)
-    assert proc.returncode == 0
-    assert out.decode().startswith(sandbox.url)  # stdout is still only the URL
-    text = screen.decode(errors="replace")
+    assert status == 0
+    assert out.startswith(sandbox.url)  # stdout is still only the URL
     assert "Generating with flux-dev" in text
     assert "0:00:01" in text  # elapsed time
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import yaml
 from imagineo._cli.options import option_flag
 
 from tests import spec_cases as sc
+from tests.cli_helpers import on_a_terminal
 from tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow
@@ -214,27 +214,6 @@ def test_the_new_command_calls_the_operation_through_the_client(
     assert loopback.requests == []
 
 
-def _on_a_terminal(env: dict[str, str], args: Sequence[str]) -> tuple[int, str, str]:
-    """Run the command with stderr on a pseudo-terminal: (status, stdout, what the terminal showed)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "imagineo", *args], stdout=subprocess.PIPE, stderr=slave, env={**env, "TERM": "xterm"}
-    )
-    os.close(slave)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        screen += chunk
-    out, _ = proc.communicate(timeout=60)
-    os.close(master)
-    return proc.returncode, out.decode(), screen.decode(errors="replace")
-
-
 def test_new_result_fields_are_shown_and_kept_by_batch(
     regenerated: tuple[dict[str, str], Any], loopback: LoopbackServer, tmp_path: Path
 ) -> None:
@@ -243,7 +222,9 @@ def test_new_result_fields_are_shown_and_kept_by_batch(
     named like the line's own ``status`` as ``result_status``."""
     env, _ = regenerated
     loopback.enqueue(200, ANSWER)
-    status, out, screen = _on_a_terminal(env, ["api", "runs", "get", "r_1", *connect(loopback)])
+    status, out, screen = on_a_terminal(
+        [sys.executable, "-m", "imagineo", "api", "runs", "get", "r_1", *connect(loopback)], {**env, "TERM": "xterm"}
+    )
     assert status == 0, screen
     assert out == ANSWER["image_url"] + "\n"
     for line in ("run_id: r_1", "seed: 42", "cost_credits: 3.5", "status: succeeded"):
