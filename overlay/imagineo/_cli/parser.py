@@ -13,7 +13,7 @@ import argparse
 import difflib
 import re
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = ["CommandParser", "ParagraphFormatter"]
 
@@ -30,10 +30,8 @@ class ParagraphFormatter(argparse.HelpFormatter):
 class CommandParser(argparse.ArgumentParser):
     """An ArgumentParser whose unknown arguments are an error of the subcommand that got them, with a suggestion."""
 
-    def parse_known_args(  # type: ignore[override]
-        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = super().parse_known_args(args, namespace)
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # argparse's overloads, unchanged
+        parsed, extras = super().parse_known_args(*args, **kwargs)
         if extras and not self._subcommands():
             self.error(f"unrecognized arguments: {' '.join(extras)}{self._nearest_option(extras)}")
         return parsed, extras
