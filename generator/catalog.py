@@ -118,6 +118,8 @@ def _field(spec: _Spec, schema: dict[str, Any], required: bool, where: str, resp
         info["deprecated"] = True
     if "default" in s:
         info["default"] = s["default"]
+    info["type_text"] = describe_type(info)
+    info["range_text"] = describe_range(info)
     return info
 
 
@@ -462,18 +464,37 @@ def _fmt(value: object) -> str:
 
 
 def describe_range(info: dict[str, Any]) -> str:
-    """'64 to 2048', '>= 0', 'one of 1:1, 16:9', '2 to 4 items', 'not empty', or '' (for MODELS.md)."""
+    """A field's range as text, the one wording of MODELS.md and `imagineo models` (emitted as ``range_text``):
+    'one of 1:1, 16:9', '64 to 2048', '>= 0', '> 0 and <= 1', '2 to 4 items', 'at least 2 items', 'not empty',
+    '1 to 255 characters', or ''."""
     if info["type"] in ("enum", "const"):
-        return "one of " + ", ".join(f"`{c}`" for c in info["choices"])
-    lo, hi = info.get("minimum", info.get("min_items")), info.get("maximum", info.get("max_items"))
-    unit = " items" if info["type"] == "array" else ""
+        return "one of " + ", ".join(_fmt(c) for c in info["choices"])
+    if info["type"] == "array":
+        return _count_text(info.get("min_items"), info.get("max_items"), "items")
+    lower = [f"{op} {_fmt(info[k])}" for k, op in (("minimum", ">="), ("exclusive_minimum", ">")) if k in info]
+    upper = [f"{op} {_fmt(info[k])}" for k, op in (("maximum", "<="), ("exclusive_maximum", "<")) if k in info]
+    if "minimum" in info and "maximum" in info:
+        return f"{_fmt(info['minimum'])} to {_fmt(info['maximum'])}"
+    if lower or upper:
+        return " and ".join(lower + upper)
+    if info.get("min_length") == 1 and "max_length" not in info:
+        return "not empty"
+    return _count_text(info.get("min_length"), info.get("max_length"), "characters")
+
+
+def _count_text(lo: int | None, hi: int | None, unit: str) -> str:
     if lo is not None and hi is not None:
-        return f"{_fmt(lo)} to {_fmt(hi)}{unit}"
-    if lo is not None:
-        return f">= {_fmt(lo)}{unit}"
-    if hi is not None:
-        return f"<= {_fmt(hi)}{unit}"
-    return "not empty" if info.get("min_length") == 1 else ""
+        return f"{lo} to {hi} {unit}"
+    if lo:
+        return f"at least {lo} {unit}"
+    return f"at most {hi} {unit}" if hi is not None else ""
+
+
+def describe_type(info: dict[str, Any]) -> str:
+    """A field's type as text, with its format (emitted as ``type_text``): 'string (uri)', 'array of string (uri)'."""
+    if info["type"] == "array":
+        return f"array of {describe_type(info['items'])}"
+    return info["type"] + (f" ({info['format']})" if "format" in info else "")
 
 
 def _check_class_names(catalog: dict[str, Any], package: Path) -> None:
@@ -509,7 +530,6 @@ def render(catalog: dict[str, Any], package: Path) -> None:
     env.filters["py"] = repr
     env.filters["params_name"] = params_name
     env.filters["doc"] = docstring_text
-    env.filters["describe"] = describe_range
     env.filters["result_type"] = result_type
     env.filters["method_doc"] = method_doc
     for name in ("catalog.py", "call_signatures.py", "results.py", "resources.py", "response.py", "MODELS.md"):

@@ -87,7 +87,7 @@ def test_invalid_lines_are_reported_with_their_number_and_do_not_stop_the_batch(
     )
     out = tmp_path / "out.jsonl"
     first = finish(batch(sandbox, str(source), "--out", str(out)))
-    assert first.returncode == 2, first.stderr  # invalid lines, no API failure
+    assert first.returncode == 3, first.stderr  # every valid line done, some invalid: not a usage error (2)
     for expected in ("line 2: not JSON", "line 4: has no id", "line 5: duplicate id 'a' (first on line 1)"):
         assert expected in first.stderr
     assert "line 6 (id 'c'): Invalid input for model_type 'flux-dev'" in first.stderr
@@ -101,10 +101,11 @@ def test_invalid_lines_are_reported_with_their_number_and_do_not_stop_the_batch(
     assert by_id["c"]["errors"] == [{"field": "width", "message": "must be >= 64; got 10 (int)"}]
     for done in ("a", "b", 4):
         assert by_id[done]["image_url"].startswith(sandbox.url + "/images/")
+        assert {"run_id", "model_type"} <= set(by_id[done])  # the whole result is kept, not only the URL
     assert sandbox.runs_created == 3
 
     again = finish(batch(sandbox, str(source), "--out", str(out)))
-    assert again.returncode == 2
+    assert again.returncode == 3
     assert "8 lines: 0 done now, 3 already done, 5 invalid (1 recorded by an earlier run), 0 failed" in again.stderr
     assert results(out) == lines  # nothing appended
     assert sandbox.runs_created == 3  # nothing sent
@@ -231,7 +232,7 @@ def test_a_line_that_is_not_utf8_is_reported_and_skipped(sandbox: Sandbox, tmp_p
     source.write_bytes(b'{"id": "a", "prompt": "A cat"}\n{"id": "b", "prompt": "caf\xe9"}\n')
     out = tmp_path / "out.jsonl"
     run = finish(batch(sandbox, str(source), "--out", str(out)))
-    assert run.returncode == 2, run.stderr
+    assert run.returncode == 3, run.stderr
     assert "line 2: not UTF-8" in run.stderr
     assert "Traceback" not in run.stderr
     assert [line["id"] for line in results(out)] == ["a"]

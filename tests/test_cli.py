@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import socket
 import struct
 import subprocess
@@ -19,14 +18,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import imagineo_api
 import pytest
 from imagineo import DownloadError, GenerateImageOutput, _models
-from imagineo._cli.options import field_options, option_flag, parse_value
+from imagineo._cli.operations import shortcut
+from imagineo._cli.options import field_options, option_flag, param_options, parse_value
+from imagineo._cli.table import model_rows
 from imagineo._download import download
 from imagineo.testing import Sandbox, sandbox_server
+from imagineo_api import catalog
 
 from tests import spec_cases as sc
-from tests.cli_helpers import call
+from tests.cli_helpers import call, on_a_terminal
 
 IMAGINEO = str(Path(sys.executable).parent / "imagineo")
 SECRET = "sk-very-secret-test-key-0123456789"
@@ -98,11 +101,16 @@ def example_args(example: dict[str, Any]) -> list[str]:
 # generate
 
 
-def test_every_field_of_every_model_type_is_an_option() -> None:
+def test_every_field_of_every_model_type_and_every_parameter_is_an_option() -> None:
+    """Breaks if a field of a model type or a query/header parameter of the operation (Idempotency-Key today, any
+    header the spec adds) has no option in ``imagineo generate``."""
     result = run("generate", "--help", env=cli_env())
     assert result.returncode == 0
     fields = {name for specs in _models.fields_by_model().values() for name in specs} - {"prompt", "model_type"}
     for name in fields:
+        assert option_flag(name) in result.stdout, name
+    operation = catalog.OPERATIONS[shortcut() or ""]
+    for name in [p["python_name"] for p in operation["parameters"]]:
         assert option_flag(name) in result.stdout, name
     assert "--aspect-ratio" in result.stdout
     assert "--reference-url" in result.stdout  # the overlay's alias, spelled the same way
@@ -160,6 +168,14 @@ def _field_args(body: dict[str, Any]) -> list[str]:
     return args[2:4] + args[5:]  # --model TYPE, then the fields (not the command, the prompt or --json)
 
 
+def _foreign_field() -> tuple[str, Any]:
+    """A field some model type takes and the default model type does not, with a valid value (from the spec)."""
+    every = {n for v in sc.VARIANTS.values() for n in v["properties"]}
+    foreign = sorted(every - set(sc.VARIANTS[sc.DEFAULT_MODEL_TYPE]["properties"]))[0]
+    owner = next(m for m in sc.MODEL_TYPES if foreign in sc.VARIANTS[m]["properties"])
+    return foreign, sc.full_body(owner)[foreign]
+
+
 def _bad_input() -> dict[str, list[str]]:
     """message -> the options that must produce it, each derived from the spec (the CLI's table is the spec's)."""
     cases: dict[str, list[str]] = {}
@@ -175,10 +191,7 @@ def _bad_input() -> dict[str, list[str]]:
         {k: v for k, v in sc.minimal_body(mt).items() if k != req}
     )
     cases["model_type: must be one of"] = ["--model", "dall-e"]
-    every = {n for v in sc.VARIANTS.values() for n in v["properties"]}
-    foreign = sorted(every - set(sc.VARIANTS[sc.DEFAULT_MODEL_TYPE]["properties"]))[0]
-    owner = next(m for m in sc.MODEL_TYPES if foreign in sc.VARIANTS[m]["properties"])
-    value = sc.full_body(owner)[foreign]
+    foreign, value = _foreign_field()
     cases[f"{foreign}: does not apply to model_type {sc.DEFAULT_MODEL_TYPE!r}"] = _field_args(
         {**sc.minimal_body(sc.DEFAULT_MODEL_TYPE), foreign: value}
     )
@@ -206,9 +219,15 @@ def test_bad_input_exits_2_naming_the_field(
 
 
 def test_bad_input_exits_2_from_the_command_and_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Every problem of a call at once, in the SDK's words, from the installed command, and nothing sent. The fields
+    come from the spec: an integer field of the default model type given a word, and a field only other model types
+    take (so adding that field to the default model type changes the pick instead of breaking the test)."""
+    default = sc.DEFAULT_MODEL_TYPE
+    integer = next(n for m, n, _ in sc.fields_where(lambda p: p.get("type") == "integer") if m == default)
+    foreign, value = _foreign_field()
     not_an_int, no_dir, usage = run_all(
         [
-            ["generate", "A cat", "--width", "abc", "--seed", "-1"],
+            ["generate", "A cat", *_field_args({**sc.minimal_body(default), integer: "abc", foreign: value})],
             ["generate", "A cat", "--output", str(tmp_path / "missing" / "x.png")],
             ["frobnicate"],
         ],
@@ -216,9 +235,9 @@ def test_bad_input_exits_2_from_the_command_and_sends_nothing(sandbox: Sandbox, 
     )
     assert not_an_int.returncode == no_dir.returncode == usage.returncode == 2
     # the overlay's message, every problem at once, each naming its field
-    assert "Invalid input for model_type 'flux-dev' (2 problems); nothing was sent" in not_an_int.stderr
-    assert "  - width: must be an integer; got 'abc'" in not_an_int.stderr
-    assert "  - seed: does not apply to model_type 'flux-dev'" in not_an_int.stderr
+    assert f"Invalid input for model_type '{default}' (2 problems); nothing was sent" in not_an_int.stderr
+    assert f"  - {integer}: must be an integer; got 'abc'" in not_an_int.stderr
+    assert f"  - {foreign}: does not apply to model_type '{default}'" in not_an_int.stderr
     assert "does not exist" in no_dir.stderr
     assert "invalid choice" in usage.stderr
     assert not_an_int.stdout == no_dir.stdout == ""
@@ -284,28 +303,11 @@ def test_204_prints_nothing_or_null(sandbox: Sandbox, tmp_path: Path, capsys: py
 
 def test_spinner_with_elapsed_time_on_a_terminal(sandbox: Sandbox) -> None:
     sandbox.set_faults(latency=1.3)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [IMAGINEO, "generate", "A cat"],
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env=cli_env(sandbox, TERM="xterm-256color", COLUMNS="100"),
+    status, out, text = on_a_terminal(
+        [IMAGINEO, "generate", "A cat"], cli_env(sandbox, TERM="xterm-256color", COLUMNS="100")
     )
-    os.close(slave)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        screen += chunk
-    out, _ = proc.communicate(timeout=30)
-    os.close(master)
-    assert proc.returncode == 0
-    assert out.decode().startswith(sandbox.url)  # stdout is still only the URL
-    text = screen.decode(errors="replace")
+    assert status == 0
+    assert out.startswith(sandbox.url)  # stdout is still only the URL
     assert "Generating with flux-dev" in text
     assert "0:00:01" in text  # elapsed time
 
@@ -314,18 +316,34 @@ def test_spinner_with_elapsed_time_on_a_terminal(sandbox: Sandbox) -> None:
 # models, version, python -m
 
 
-def test_models_table_and_json_come_from_fields_by_model(capsys: pytest.CaptureFixture[str]) -> None:
-    table, version = run_all([["models"], ["--version"]], cli_env(COLUMNS="200"))
+def _md_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def test_models_table_prints_the_rows_of_models_md(capsys: pytest.CaptureFixture[str]) -> None:
+    """``imagineo models`` and MODELS.md are one table: the same rows in the same order, the default model type and
+    deprecated fields marked the same way, and each type and range in the one wording the generator renders into the
+    catalogue. Breaks if either words a rule its own way (">= 2 items" against "at least 2 items"), drops a
+    format ("string" for a uri field) or the default mark, or skips a field; and if the command stops printing them.
+    """
+    md = (Path(imagineo_api.__file__).parent / "MODELS.md").read_text().splitlines()
+    md_rows = [_md_cells(line) for line in md if line.startswith("| ") and "`" in line.split("|")[2]]
+    rows = model_rows()
+    assert len(md_rows) == len(rows)
+    for cells, row in zip(md_rows, rows, strict=True):
+        assert cells[0].replace("`", "") == row.model
+        assert cells[1].replace("`", "") == row.field
+        assert (cells[2] == "yes") == (row.required == "required")
+        assert cells[3:5] == [row.type, row.range]
+    assert sum(row.model.endswith(" (default)") for row in rows) == 1
+    assert any(row.type.endswith("(uri)") for row in rows)  # the spec still has URL fields (the seed page's)
+    table, version = run_all([["models"], ["--version"]], cli_env(COLUMNS="250"))
     assert table.returncode == 0
-    specs = _models.fields_by_model()
-    for model, fields in specs.items():
-        assert model in table.stdout
-        for name in fields:
-            assert name in table.stdout or name == "model_type"
-    assert "64 to 2048" in table.stdout
-    assert "required" in table.stdout
+    printed = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.stdout.splitlines() if "│" in line]
+    assert [cells for cells in printed if cells[1]] == [list(row.cells()) for row in rows]
     status, out, _ = call("models", "--json", capsys=capsys)
     assert status == 0
+    specs = _models.fields_by_model()
     expected = {m: {n: json.loads(json.dumps(asdict(s))) for n, s in f.items()} for m, f in specs.items()}
     assert json.loads(out) == expected
     assert version.stdout.strip().startswith("imagineo ")
@@ -333,6 +351,25 @@ def test_models_table_and_json_come_from_fields_by_model(capsys: pytest.CaptureF
         [sys.executable, "-m", "imagineo", "--version"], capture_output=True, text=True, env=cli_env()
     )
     assert module.stdout == version.stdout
+
+
+def test_a_misspelled_option_gets_the_subcommands_usage_and_the_nearest_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``generate ... --heigth 512``: the usage of ``generate`` (not the top level's) and "did you mean --height?";
+    an unknown command gets the nearest command. Breaks if argparse's top-level "unrecognized arguments" comes back.
+    The misspelling is made from the first integer field of the spec (two letters swapped)."""
+    _, name, _ = sc.fields_where(lambda p: p.get("type") == "integer")[0]
+    flag = option_flag(name)
+    typo = flag[:-2] + flag[-1] + flag[-2]
+    status, out, err = call("generate", "A cat", typo, "512", capsys=capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: imagineo generate ")
+    assert f"imagineo generate: error: unrecognized arguments: {typo} 512; did you mean {flag}?" in err
+    status, _, err = call("genrate", "A cat", capsys=capsys)
+    assert status == 2
+    assert "invalid choice: 'genrate'" in err
+    assert err.rstrip().endswith("did you mean generate?")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -353,10 +390,15 @@ def test_values_are_typed_as_the_spec_types_the_field() -> None:
     assert parse_value("enum", "16:9") == "16:9"
 
 
-def test_a_field_named_like_a_command_option_gets_a_field_prefix() -> None:
-    spec = _models.FieldSpec("output", False, "string", "a future field")
-    options = {opt.field: opt for opt in field_options({"m": {"output": spec}})}
+def test_a_field_or_parameter_named_like_a_command_option_gets_a_prefix() -> None:
+    """Breaks if a spec field or parameter called ``output`` (or ``json``...) took over the command's own option."""
+    info = {"required": False, "type": "string", "description": "a future field", "range_text": ""}
+    options = {opt.field: opt for opt in field_options({"m": {"output": info}})}
     assert options["output"].flags == ("--field-output",)
+    (param,) = param_options([{**info, "name": "JSON", "location": "query", "python_name": "json"}])
+    assert param.flags == ("--param-json",)
+    (path,) = param_options([{**info, "name": "run_id", "location": "path", "python_name": "run_id"}])
+    assert path.flags == ()  # positional RUN_ID
 
 
 class _TruncatingServer:

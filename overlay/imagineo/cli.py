@@ -1,31 +1,40 @@
-"""The ``imagineo`` command: ``generate``, ``models``, ``batch`` and ``sandbox``.
+"""The ``imagineo`` command: ``generate``, ``api``, ``models``, ``batch`` and ``sandbox``.
 
 Installed as a console script with the package; it needs the ``cli`` extra (``pip install 'imagineo[cli]'``: rich
 for the terminal, jsonschema and pyyaml for the sandbox). ``import imagineo`` never imports this module or rich.
 
-* ``imagineo generate PROMPT [--model TYPE] [--width N] ... [--output FILE] [--json]``: one option per field of
-  every model type, derived from `imagineo._models.fields_by_model()` (naming and value typing:
-  `imagineo._cli.options`). The overlay validates, so a bad value is reported with the SDK's own message naming the
-  field. While waiting, a spinner with elapsed time is drawn on stderr when it is a terminal (nothing when piped).
-  stdout gets the image URL (one per line when the run made several), or the whole result as JSON with ``--json``.
+* ``imagineo api RESOURCE METHOD [PATH PARAMS] [--PARAM VALUE] [--FIELD VALUE] [--json]``: one command per operation
+  of the spec, named as the SDK's method (``client.runs.get(run_id)`` is ``imagineo api runs get RUN_ID``), its
+  arguments and help derived from ``imagineo_api.catalog.OPERATIONS`` (`imagineo._cli.operations`; naming and value
+  typing: `imagineo._cli.options`). Nothing in the command names an operation but ``generate``.
+* ``imagineo generate PROMPT [--model TYPE] [--width N] ... [--output FILE] [--json]``: the short name of
+  ``imagineo api images generate``: one option per field of every model type and per parameter of the operation
+  (``--idempotency-key``...). The overlay validates, so a bad value is reported with the SDK's own message naming
+  the field. While waiting, a spinner with elapsed time is drawn on stderr when it is a terminal (nothing when
+  piped). stdout gets the image URL (one per line when the run made several), or the whole result as JSON with
+  ``--json``; on a terminal the result's other fields (``run_id``, and any the spec adds) are listed on stderr.
   ``--output FILE`` downloads every image of the result with a progress bar, atomically, through
   ``client.images.download`` (FILE for one image; FILE's stem numbered, ``cat-1.png``..., for several; inside it
   when FILE is a directory).
-* ``imagineo models``: the model types with their required and optional fields, ranges and defaults, from the same
-  `fields_by_model()` table (``--json`` for a machine-readable copy).
+* ``imagineo models``: the model types with their fields, types, ranges and defaults, the rows of MODELS.md
+  (`imagineo._cli.table`; ``--json`` for a machine-readable copy).
 * ``imagineo batch INPUT.jsonl --out RESULTS.jsonl [--concurrency N] [--download-dir DIR]``: resumable,
   exactly-once batch generation on the async client (`imagineo._cli.batch`), saving each line's images in DIR.
 * ``imagineo sandbox [--host 127.0.0.1] [--port 4010]``: the offline server driven by the spec
   (`imagineo.sandbox`).
+
+A usage error names the subcommand it happened in, with its usage and the nearest option or command
+(``--heigth`` -> ``did you mean --height?``; `imagineo._cli.parser`).
 
 The API URL and key come from ``--api-url``/``--api-key`` or IMAGINEO_API_URL/IMAGINEO_API_KEY (the environment is
 the better place for the key: command lines are visible to other users). The key is never printed.
 
 Exit status: 0 success; 2 bad input (a usage error, a field that breaks the spec, no API URL or key, an --output
 that cannot be written), checked before anything is sent; 1 an API or network error (the message gives the status
-and the request id) or a failed download; 130 interrupted (Ctrl-C); 128 + the signal's number when SIGTERM (143) or
-SIGHUP (129) stops ``generate`` or ``batch``, which they do as Ctrl-C does: temporary files removed, RESULTS whole
-(`imagineo._cli.signals`).
+and the request id) or a failed download; 3 (batch only) every valid input line is done but some lines were
+invalid; 130 interrupted (Ctrl-C); 128 + the signal's number when SIGTERM (143) or SIGHUP (129) stops an operation
+command (``generate``, ``api ...``) or ``batch``, which they do as Ctrl-C does: temporary files removed, RESULTS
+whole (`imagineo._cli.signals`).
 """
 
 from __future__ import annotations
@@ -46,8 +55,8 @@ from ._client import DEFAULT_ATTEMPT_TIMEOUT
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._cli.parser import CommandParser
     from ._cli.ui import UI
-    from ._types import RequestOptions
 
 __all__ = ["build_parser", "main"]
 
@@ -89,8 +98,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _connection_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _connection_options() -> CommandParser:
+    from ._cli.parser import CommandParser
+
+    parent = CommandParser(add_help=False)
     group = parent.add_argument_group("connection")
     group.add_argument("--api-url", metavar="URL", help="API base URL (default: $IMAGINEO_API_URL)")
     group.add_argument("--api-key", metavar="KEY", help="API key (default: $IMAGINEO_API_KEY, the safer place for it)")
@@ -117,51 +128,39 @@ def _connection_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ._cli.options import add_field_options, field_options
-    from ._models import DEFAULT_MODEL_TYPE
+    from ._cli.operations import add_api_commands, add_operation, shortcut
+    from ._cli.parser import CommandParser
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="imagineo",
-        description="Generate images with the ImagineoAI API, in batches, or against a local sandbox.",
-        epilog="Exit status: 0 ok, 1 API or network error, 2 bad input, 130 interrupted, 143 SIGTERM, 129 SIGHUP.",
+        description="Generate images with the ImagineoAI API, call any of its operations, run batches, or serve a "
+        "local sandbox.",
+        epilog="Exit status: 0 ok, 1 API or network error, 2 bad input, 3 batch: some input lines invalid (every "
+        "valid one done), 130 interrupted, 143 SIGTERM, 129 SIGHUP.",
     )
     parser.add_argument("--version", action="version", version=f"imagineo {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     connection = _connection_options()
 
-    options = field_options()
-    gen = commands.add_parser(
-        "generate",
-        parents=[connection],
-        help="generate one image and print its URL",
-        description="Generate one image (or edit one, with a reference image URL) and print its URL.",
+    generate = shortcut()
+    if generate is not None:
+        add_operation(
+            commands,
+            "generate",
+            generate,
+            [connection],
+            help="generate one image and print its URL",
+            description="Generate one image (or edit one, with a reference image URL) and print its URL.",
+            label="Generating",
+        ).set_defaults(func=_operation, stop_on_signals=True)
+
+    api = commands.add_parser(
+        "api",
+        help="call any operation of the API: imagineo api RESOURCE METHOD ... (one command per operation)",
+        description="One command per operation of the spec, named as the SDK's method (client.runs.get is "
+        "imagineo api runs get); its options are the operation's parameters and body fields, its help the spec's.",
     )
-    gen.add_argument("prompt", metavar="PROMPT", help="the text prompt")
-    gen.add_argument(
-        "--model",
-        "--model-type",
-        dest="model",
-        metavar="TYPE",
-        help=f"the model type (default: {DEFAULT_MODEL_TYPE}; see models)",
-    )
-    gen.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="download the image to FILE, atomically (several images: FILE's stem numbered, e.g. cat-1.png; a "
-        "directory: image.png inside it)",
-    )
-    gen.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the URL")
-    gen.add_argument("--idempotency-key", metavar="KEY", help="the Idempotency-Key (default: a fresh UUID4)")
-    gen.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="an extra request header (repeatable), e.g. 'X-Sandbox-Fault: 503' against the sandbox",
-    )
-    add_field_options(gen, options)
-    gen.set_defaults(func=_generate, field_options=options, stop_on_signals=True)
+    add_api_commands(api, [connection], _operation)
 
     models = commands.add_parser(
         "models",
@@ -297,120 +296,33 @@ def _connection_error(exc: Exception) -> str:
     return message
 
 
-def _generate(args: argparse.Namespace, ui: UI) -> int:
-    from . import _models
-    from ._cli.download import check_destination, save
-    from ._cli.options import collect_fields
-    from ._cli.text import printable
-    from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE, describe_api_error, print_result
-    from ._client import ImagineoAIClient
-    from ._exceptions import APIError, DownloadError, ImagineoError, ImagineoValidationError
+def _operation(args: argparse.Namespace, ui: UI) -> int:
+    from ._cli.operations import run_operation
 
-    fields = collect_fields(args, args.field_options)
-    headers: dict[str, str] = {}
-    for header in args.header:
-        name, sep, value = header.partition(":")
-        if not sep or not name.strip():
-            ui.error(f"--header {header!r}: expected 'NAME: VALUE'")
-            return EXIT_USAGE
-        headers[name.strip()] = value.strip()
-    output = Path(args.output) if args.output else None
-    if output is not None:
-        problem = check_destination(output)
-        if problem:
-            ui.error(problem)
-            return EXIT_USAGE
-    try:
-        model_type, _, _ = _models.prepare(fields)
-    except ImagineoError as exc:  # ImagineoValidationError: a field (or the model type) breaks the spec
-        ui.error(str(exc))
-        return EXIT_USAGE
-    try:
-        client = ImagineoAIClient(**_client_options(args))
-    except ImagineoError as exc:  # no URL/key, or a bad URL
-        ui.error(_connection_error(exc))
-        return EXIT_USAGE
-    options: RequestOptions = {}
-    if args.idempotency_key:
-        options["idempotency_key"] = args.idempotency_key
-    if headers:
-        options["extra_headers"] = headers
-    try:
-        with client, ui.spinner(f"Generating with {model_type}"):
-            result = client.images.generate(fields, **options)
-    except ImagineoValidationError as exc:
-        ui.error(str(exc))
-        return EXIT_USAGE
-    except APIError as exc:
-        ui.error(describe_api_error(exc))
-        return EXIT_API
-    if result is None:
-        if args.json:
-            print_result("null")
-        ui.message("imagineo: the API accepted the run but returned no image (204 No Content)")
-        if output is not None:
-            ui.error(f"no image to save to {output}")
-            return EXIT_API
-        return EXIT_OK
-    data = result.to_dict()
-    if args.json:
-        print_result(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        urls = data.get("image_urls") or [result.image_url]
-        print_result("\n".join(printable(str(u), newlines=False) for u in urls))
-    if output is not None:
-        try:
-            paths = save(ui, client, result, output)
-        except DownloadError as exc:
-            ui.error(f"{exc} (no file was left half written)")
-            return EXIT_API
-        if ui.interactive:
-            for path in paths:
-                ui.message(f"Saved {path}")
-    return EXIT_OK
+    return run_operation(args, ui, _client_options(args), _connection_error)
 
 
 def _models(args: argparse.Namespace, ui: UI) -> int:
-    from ._cli.options import MODEL_FIELD, POSITIONAL_FIELD, describe_range, option_flag
+    from ._cli.table import COLUMNS, caption, model_rows
     from ._cli.ui import EXIT_OK
-    from ._models import DEFAULT_MODEL_TYPE, fields_by_model
+    from ._models import fields_by_model
 
-    table = fields_by_model()
     if args.json:
+        table = fields_by_model()
         data = {model: {name: asdict(spec) for name, spec in specs.items()} for model, specs in table.items()}
         print(json.dumps(data, indent=2, default=str))
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     interactive = sys.stdout.isatty()
     console = Console(highlight=False, width=None if interactive or os.environ.get("COLUMNS") else 150)
-    view = Table(
-        title="ImagineoAI model types",
-        caption=f"Without --model the model type is {DEFAULT_MODEL_TYPE}. Descriptions: imagineo generate --help. "
-        "Values are checked against these rules before anything is sent.",
-        caption_justify="left",
-    )
-    for column in ("Model type", "Field", "Option", "Required", "Type", "Range / choices", "Default"):
+    view = Table(title="ImagineoAI model types", caption=caption(), caption_justify="left")
+    for column in COLUMNS:
         view.add_column(column, overflow="fold")
-    from ._cli.options import field_options
-
-    flags = {opt.field: opt.flags[0] for opt in field_options(table)}
-    for model, specs in table.items():
-        rows = [spec for name, spec in specs.items() if name != MODEL_FIELD]
-        rows.sort(key=lambda s: not s.required)  # required first, each group in the spec's order
-        for i, spec in enumerate(rows):
-            option = "PROMPT" if spec.name == POSITIONAL_FIELD else flags.get(spec.name, option_flag(spec.name))
-            view.add_row(
-                model if i == 0 else "",
-                spec.name,
-                option + (" (repeat)" if spec.type == "array" else ""),
-                "required" if spec.required else "optional",
-                spec.type,
-                describe_range(spec),
-                "" if spec.default is None else str(spec.default),
-                end_section=i == len(rows) - 1,
-            )
+    for row in model_rows():
+        view.add_row(*(Text(cell) for cell in row.cells()), end_section=row.last)  # spec text is not rich markup
     console.print(view)
     return EXIT_OK
 

@@ -9,7 +9,9 @@ once, from start to end.
 Output: one JSON object per input line, appended to RESULTS as soon as that line is finished, flushed and fsynced,
 so a kill loses nothing that finished: ``{"id", "line", "status", ...}`` where status is
 
-* ``ok``: ``image_url`` (and ``image_urls`` when the run made several), ``run_id``, ``model_type``;
+* ``ok``: every field of the result (``result.to_dict()``: ``image_url``, ``image_urls`` when the run made
+  several, ``run_id``, ``model_type``, and any field the spec adds or the server sends beyond it); a result field
+  named like one of the line's own keys (`RECORD_KEYS`) is written as ``result_<name>``;
 * ``no_content``: the API answered 204 (accepted, nothing to return);
 * ``invalid``: the line's fields break the spec (the overlay's validation; nothing was sent): ``error``, ``errors``;
 * ``error``: the API refused the request for good (400, 404, 409, 413, 422): ``error``, ``status_code``,
@@ -52,8 +54,10 @@ Lines that are not JSON objects, have no usable ``id`` or repeat an earlier line
 their line number and skipped; so is any line the SDK cannot process (nested too deep to parse, a lone surrogate):
 every line is handled inside its own boundary and the batch goes on. The summary counts each line once: done now,
 already done, invalid, failed; they add up to the lines read. Exit status: 0 when every line is done with status ok (or
-no_content), 1 when any request failed at the API or network, otherwise 2 when any line was invalid; 130 on Ctrl-C,
-128 + the signal's number on SIGTERM (143) or SIGHUP (129), which stop the batch the same way (`signals`).
+no_content), 1 when any request failed at the API or network, otherwise 3 when any line was invalid (every valid one
+is done); 2 is a usage error (no input file, an unusable --out or --download-dir, RESULTS locked, no URL or key),
+found before anything is read or sent; 130 on Ctrl-C, 128 + the signal's number on SIGTERM (143) or SIGHUP (129),
+which stop the batch the same way (`signals`).
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ from .._exceptions import APIError, APIStatusError, DownloadError, ImagineoValid
 from . import signals
 from .results import JournalTransport, RequestJournal, ResultLog, ResultsLockedError
 from .text import printable
-from .ui import EXIT_API, EXIT_OK, EXIT_USAGE, UI, describe_api_error
+from .ui import EXIT_API, EXIT_INVALID_LINES, EXIT_OK, EXIT_USAGE, UI, describe_api_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -89,6 +93,7 @@ __all__ = [
     "BATCH_KEY_NAMESPACE",
     "FINAL_STATUSES",
     "HASH_MARK",
+    "RECORD_KEYS",
     "check_file_names",
     "file_stem",
     "idempotency_key",
@@ -100,6 +105,11 @@ BATCH_KEY_NAMESPACE = uuid.UUID("6f1d8a52-3c47-5e0b-9a1e-7b2c4d8e9f30")
 
 #: API statuses that will not change on a later attempt: written to RESULTS as final.
 FINAL_STATUSES = frozenset({400, 404, 409, 413, 422})
+
+#: The keys a result line has of its own: a result field of the same name is written as ``result_<name>``.
+RECORD_KEYS = frozenset(
+    {"id", "line", "status", "error", "errors", "status_code", "request_id", "files", "idempotency_key"}
+)
 
 
 def canonical_json(value: object) -> str:
@@ -478,11 +488,11 @@ async def _run_one(
                 progress=progress,
             )
             return
-    output = result.to_dict()
-    record = {**base, "status": "ok", "image_url": output.get("image_url")}
-    for name in ("image_urls", "run_id", "model_type"):
-        if name in output:
-            record[name] = output[name]
+    record: dict[str, Any] = {**base, "status": "ok"}
+    for name, value in result.to_dict().items():  # every field, those the spec added since included
+        while name in RECORD_KEYS or name in record:
+            name = "result_" + name
+        record[name] = value
     if files is not None:
         record["files"] = [str(path) for path in files]
     record["idempotency_key"] = job.key
@@ -624,5 +634,5 @@ def run_batch(
     if summary.failed:
         return EXIT_API
     if summary.invalid:
-        return EXIT_USAGE
+        return EXIT_INVALID_LINES
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""``generate --output`` and ``batch --download-dir``: the command's side of ``client.images.download``.
+"""``--output`` and ``batch --download-dir``: the command's side of a resource's ``download`` (``client.images``).
 
 The download itself (every image of the result, atomically, without the API key, capped) is the library's
 (`imagineo._download`); here are only the checks made before a run is paid for and the progress bar.
@@ -7,16 +7,14 @@ The download itself (every image of the result, atomically, without the API key,
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from imagineo_api.results import GenerateImageOutput
-
-    from .._client import ImagineoAIClient
     from .ui import UI
 
-__all__ = ["check_destination", "check_directory", "save"]
+__all__ = ["Downloads", "check_destination", "check_directory", "save"]
 
 
 def check_destination(path: Path) -> str | None:
@@ -40,9 +38,15 @@ def check_directory(path: Path, option: str) -> str | None:
     return None
 
 
-def save(ui: UI, client: ImagineoAIClient, result: GenerateImageOutput, dest: Path) -> list[Path]:
-    """Download every image of `result` to `dest` with a byte progress bar on a terminal; raises DownloadError."""
-    count = len(result.image_urls) if isinstance(result.image_urls, list) else 1
+class Downloads(Protocol):
+    """A resource whose results carry image URLs (``client.images``): it has ``download``."""
+
+    def download(self, result: Any, dest: Path, *, progress: Callable[[int, int, int | None], None]) -> list[Path]: ...
+
+
+def save(ui: UI, resource: Downloads, result: Any, dest: Path, count: int) -> list[Path]:
+    """Download the `count` images of `result` to `dest` through `resource` (``client.images``), with a byte
+    progress bar on a terminal; raises DownloadError."""
     several = count > 1
     label = f"Saving {count} images" if several else f"Saving {dest.name or dest}"
     shown = [0, -1]  # bytes already shown on the bar, the image they belong to
@@ -58,4 +62,4 @@ def save(ui: UI, client: ImagineoAIClient, result: GenerateImageOutput, dest: Pa
             bar.advance(done - shown[0])
             shown[0] = done
 
-        return client.images.download(result, dest, progress=progress)
+        return resource.download(result, dest, progress=progress)

@@ -29,11 +29,22 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-__all__ = ["EXIT_API", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UI", "describe_api_error", "print_result"]
+__all__ = [
+    "EXIT_API",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID_LINES",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UI",
+    "describe_api_error",
+    "print_result",
+]
 
 EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
+#: batch only: every valid input line is done, but some lines were invalid (not a usage error: the batch ran).
+EXIT_INVALID_LINES = 3
 EXIT_INTERRUPTED = 130
 
 
