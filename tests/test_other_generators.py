@@ -359,14 +359,15 @@ def test_the_docs_kit_runner_command_passes(compiled: Work) -> None:
 
 
 def test_the_docs_usage_snippets_run(compiled: Work) -> None:
-    """Catches: the doc's python and hey-api snippets not running as written against the sandbox."""
+    """Catches: the doc's python, hey-api and openapi-fetch snippets not compiling or not running as written."""
     script = compiled.path / "python_usage.py"
     script.write_text(doc_blocks()["python-usage"])
     env = {**compiled.env, "PYTHONPATH": str(compiled.path / "imagineo-python")}
     proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("http"), proc.stdout + proc.stderr
-    node = _run("node out/hey_usage.js", compiled.path, compiled.env)
-    assert node.returncode == 0 and node.stdout.startswith("http"), node.stdout + node.stderr
+    for snippet in ("hey_usage", "fetch_usage"):
+        node = _run(f"node out/{snippet}.js", compiled.path, compiled.env)
+        assert node.returncode == 0 and node.stdout.startswith("http"), snippet + node.stdout + node.stderr
 
 
 def test_doc_install_lines_pin_the_projects_versions() -> None:
