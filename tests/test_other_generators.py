@@ -42,8 +42,6 @@ from .test_conformance_typescript import _sandbox
 sys.path.insert(0, str(ROOT / "tools"))
 import conformance
 
-pytestmark = pytest.mark.slow
-
 DOC = ROOT / "docs" / "for-other-languages.md"
 PY_RUNNER = ROOT / "tests" / "generators" / "openapi_generator_python.py"
 TS_RUNNER = ROOT / "tests" / "typescript" / "generators" / "runner.ts"
@@ -298,6 +296,7 @@ def _invalid(case: dict[str, Any], record: dict[str, Any], body: dict[str, Any] 
 # -- tests ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generator", ["python", "typescript-fetch", "go"])
 def test_openapi_generator_prints_no_warning_the_spec_could_avoid(work: Work, generator: str) -> None:
     """Catches: a spec form OpenAPI Generator misreads (a $ref-only schema: 'Failed to look up object from the
@@ -307,6 +306,7 @@ def test_openapi_generator_prints_no_warning_the_spec_could_avoid(work: Work, ge
     assert not unexplained, "\n".join(unexplained)
 
 
+@pytest.mark.slow
 def test_openapi_generator_types_every_field_from_the_spec(work: Work) -> None:
     """Catches: a spec form that OpenAPI Generator types `object`/`any` (reference_image_url as a $ref-only alias)
     or whose default it drops (a default beside a $ref or on allOf: [$ref]), in the python and typescript-fetch
@@ -322,6 +322,7 @@ def test_openapi_generator_types_every_field_from_the_spec(work: Work) -> None:
             assert re.search(rf"\b{name}: .*default={re.escape(repr(value))}", python), (model_type, name, value)
 
 
+@pytest.mark.slow
 def test_go_client_looks_the_variant_up_by_model_type(work: Work) -> None:
     """Catches: the doc's go command losing useOneOfDiscriminatorLookup=true (without it four of the nine examples
     fail to decode: the go client ignores `const`, so several variants match)."""
@@ -331,6 +332,7 @@ def test_go_client_looks_the_variant_up_by_model_type(work: Work) -> None:
         assert f'"{model_type}"' in source, model_type
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generator", ["openapi-generator-python", "typescript-fetch", "hey-api"])
 def test_generated_client_sends_every_request_case_to_the_sandbox(compiled: Work, sandbox: str, generator: str) -> None:
     """Catches: a named example or conformance case that a generated client cannot send, sends differently from the
@@ -349,6 +351,7 @@ def test_generated_client_sends_every_request_case_to_the_sandbox(compiled: Work
     assert counts["passed"] > 0
 
 
+@pytest.mark.slow
 def test_the_docs_kit_runner_command_passes(compiled: Work) -> None:
     """Catches: the doc's commands for the kit's TypeScript runner not working as written (the ES module set-up,
     openapi-typescript's options, the compile step) or the runner failing a case against the sandbox."""
@@ -358,6 +361,7 @@ def test_the_docs_kit_runner_command_passes(compiled: Work) -> None:
     assert re.search(r": \d+ passed, 0 failed", proc.stdout), proc.stdout
 
 
+@pytest.mark.slow
 def test_the_docs_usage_snippets_run(compiled: Work) -> None:
     """Catches: the doc's python, hey-api and openapi-fetch snippets not compiling or not running as written."""
     script = compiled.path / "python_usage.py"
@@ -397,3 +401,29 @@ def test_spec_writes_defaults_and_urls_in_forms_every_generator_reads() -> None:
         for field, prop in schema.get("properties", {}).items():
             if "default" in prop:
                 assert "$ref" not in prop and "allOf" not in prop, f"{name}.{field}: default beside a $ref/allOf"
+
+
+def test_the_rule_on_defaults_lets_a_default_be_left_out_but_not_changed() -> None:
+    """Catches: a kit that fails the generated clients for leaving a default to the server, or passes a client that
+    fills one in with another value than the spec's, sends a field the case does not have, or leaves out a field
+    that is not a default (1 and 1.0 are one JSON number; true is not 1)."""
+    cases = conformance.build_vectors(SPEC)["requests"]["valid"]
+    case = next(c for c in cases if c["defaulted"])
+    body, name = case["body"], case["defaulted"][0]
+    assert conformance.body_problems(case, body) == []
+    assert conformance.body_problems(case, {k: v for k, v in body.items() if k not in case["defaulted"]}) == []
+    wrong = {**body, name: [body[name]]}
+    assert conformance.body_problems(case, wrong) == [
+        f"{name} is {json.dumps([body[name]])}, expected {json.dumps(body[name])}"
+    ]
+    required = next(k for k in body if k not in case["defaulted"])
+    assert conformance.body_problems(case, {k: v for k, v in body.items() if k != required}) != []
+    assert conformance.body_problems(case, {**body, "extra": 1}) == ["extra sent, but not in the case's body"]
+    numbers = [(c, k) for c in cases for k in c["defaulted"] if type(c["body"][k]) in (int, float)]
+    for numeric_case, field in numbers:
+        value = numeric_case["body"][field]
+        assert conformance.body_problems(numeric_case, {**numeric_case["body"], field: float(value)}) == []
+        assert conformance.body_problems(numeric_case, {**numeric_case["body"], field: str(value)}) != []
+        if value == 1:
+            assert conformance.body_problems(numeric_case, {**numeric_case["body"], field: True}) != []
+    assert any(numeric_case["body"][field] == 1 for numeric_case, field in numbers), "no default of 1 left to check"
