@@ -7,11 +7,15 @@ is documented in docs/for-other-languages.md ("The conformance kit"). Only the s
 client (the Python SDK included) is judged against the spec.
 
 * request cases: per model type, valid inputs (the named example, the required fields only, the default model type
-  left out, each alias, both bounds of every range, item count and length, every enum value) with the exact JSON
-  body a conforming client sends (the spec's ``default`` filled in for each field left out, aliases renamed,
-  ``x-imagineo-default-model-type`` when ``model_type`` is left out); invalid inputs (each required field missing,
-  each bound exceeded by the smallest step, a value outside an enum or format, a wrong type, an unknown field, a
-  field of another model type) with the field at fault, as the JSON path the server's 422 ``details`` uses.
+  left out, each alias, both bounds of every range, item count and length, every enum value) with the JSON body a
+  conforming client sends (aliases renamed, ``x-imagineo-default-model-type`` when ``model_type`` is left out, the
+  spec's ``default`` filled in for each field left out) and ``defaulted``, the fields of that body that only a
+  default put there. The rule on defaults (`body_problems`): a client may leave a ``defaulted`` field out (the
+  server applies the same default), but a field it sends must equal the body's; generated clients
+  (openapi-typescript, @hey-api/openapi-ts, OpenAPI Generator) do not fill defaults in, the Python SDK does.
+  Invalid inputs (each required field missing, each bound exceeded by the smallest step, a value outside an enum or
+  format, a wrong type, an unknown field, a field of another model type) with the field at fault, as the JSON path
+  the server's 422 ``details`` uses.
 * answer cases: status, headers and body of each kind of answer (200, 204, each documented error, the forms of
   ``Retry-After``, a 200 that breaks the schema, a non-JSON error page) with the outcome a client must produce.
 
@@ -114,12 +118,22 @@ class Spec:
 
     def wire(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body a conforming client sends for caller input `body` (aliases renamed, model type, defaults)."""
+        out = self.named(body)
+        return {**self.defaults(out[self.tag]), **out}
+
+    def named(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Caller input `body` with aliases renamed and the model type filled in, no default added."""
         out = dict(body)
         for alias, spec in self.aliases.items():
             if alias in out:
                 out[spec["field"]] = out.pop(alias)
         out.setdefault(self.tag, self.default_model_type)
-        return {**self.defaults(out[self.tag]), **out}
+        return out
+
+    def defaulted(self, body: dict[str, Any]) -> list[str]:
+        """The fields that `wire(body)` has only because the spec gives them a default."""
+        given = self.named(body)
+        return sorted(name for name in self.defaults(given[self.tag]) if name not in given)
 
 
 # -- values --------------------------------------------------------------------------------------------------------
@@ -161,6 +175,41 @@ def step_over(value: float, integer: bool, up: bool) -> float:
     return math.nextafter(float(value), math.inf if up else -math.inf)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0 (one JSON number), but true is not 1 and "1" is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def body_problems(case: dict[str, Any], sent: Any) -> list[str]:
+    """Why `sent` (the JSON a client put on the wire for a request case) does not conform; empty when it does.
+
+    The rule on defaults: each field of the case's ``body`` is sent with that value, except that a field listed in
+    ``defaulted`` may be left out (the server applies the same default). A filled-in default must equal the spec's;
+    a field the body does not have must not be sent.
+    """
+    if not isinstance(sent, dict):
+        return [f"the body is {type(sent).__name__}, not a JSON object"]
+    expected: dict[str, Any] = case["body"]
+    optional = set(case.get("defaulted", []))
+    problems = []
+    for name, value in expected.items():
+        if name not in sent:
+            if name not in optional:
+                problems.append(f"{name} left out (expected {json.dumps(value)})")
+        elif not _same(sent[name], value):
+            problems.append(f"{name} is {json.dumps(sent[name])}, expected {json.dumps(value)}")
+    problems += [f"{name} sent, but not in the case's body" for name in sent if name not in expected]
+    return problems
+
+
 # -- request cases -------------------------------------------------------------------------------------------------
 
 
@@ -174,7 +223,8 @@ def _base(spec: Spec, model_type: str) -> dict[str, Any]:
 
 
 def _valid(spec: Spec, case_id: str, model_type: str, inp: dict[str, Any], note: str) -> dict[str, Any]:
-    return {"id": case_id, "model_type": model_type, "note": note, "input": inp, "body": spec.wire(inp)}
+    body, defaulted = spec.wire(inp), spec.defaulted(inp)
+    return {"id": case_id, "model_type": model_type, "note": note, "input": inp, "body": body, "defaulted": defaulted}
 
 
 def _invalid(
@@ -186,6 +236,7 @@ def _invalid(
         "model_type": model_type,
         "input": inp,
         "body": spec.wire(inp),
+        "defaulted": spec.defaulted(inp),
         "field": field,
         "path": path,
         "rule": rule,
@@ -427,13 +478,14 @@ _JSON = {}  # any JSON value
 _INPUT = {"type": "object"}
 _REQUEST = {
     "type": "object",
-    "required": ["id", "model_type", "input", "body"],
+    "required": ["id", "model_type", "input", "body", "defaulted"],
     "properties": {
         "id": {"type": "string"},
         "model_type": {"type": "string"},
         "note": {"type": "string"},
         "input": _INPUT,
         "body": _INPUT,
+        "defaulted": {"type": "array", "items": {"type": "string"}},
     },
 }
 _INVALID = {

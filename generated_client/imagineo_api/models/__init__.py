@@ -4,6 +4,7 @@ from .error import Error
 from .error_detail import ErrorDetail
 from .flux_dev_input import FluxDevInput
 from .flux_kontext_max_input import FluxKontextMaxInput
+from .flux_kontext_max_input_aspect_ratio import FluxKontextMaxInputAspectRatio
 from .flux_kontext_multi_input import FluxKontextMultiInput
 from .generate_image_output import GenerateImageOutput
 from .google_imagen_4_input import GoogleImagen4Input
@@ -20,6 +21,7 @@ __all__ = (
     "ErrorDetail",
     "FluxDevInput",
     "FluxKontextMaxInput",
+    "FluxKontextMaxInputAspectRatio",
     "FluxKontextMultiInput",
     "GenerateImageOutput",
     "GoogleImagen4Input",

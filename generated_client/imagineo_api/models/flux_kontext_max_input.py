@@ -11,7 +11,10 @@ from typing import (
 
 from attrs import define as _attrs_define
 
-from ..models.kontext_aspect_ratio import KontextAspectRatio, check_kontext_aspect_ratio
+from ..models.flux_kontext_max_input_aspect_ratio import (
+    FluxKontextMaxInputAspectRatio,
+    check_flux_kontext_max_input_aspect_ratio,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FluxKontextMaxInput")
@@ -24,7 +27,7 @@ class FluxKontextMaxInput:
     Attributes:
         prompt (str): The text prompt (not empty).
         model_type (Literal['flux-kontext-max']): Selects Flux Kontext Max.
-        aspect_ratio (KontextAspectRatio | Unset): Aspect ratio of the generated image. Default: '1:1'.
+        aspect_ratio (FluxKontextMaxInputAspectRatio | Unset): Aspect ratio of the generated image. Default: '1:1'.
         seed (int | Unset): Random seed for reproducible results, 0 to 2^53 - 1. The upper bound is the largest integer
             every client can
             send and read back exactly (JavaScript's Number.MAX_SAFE_INTEGER); a larger seed would be silently rounded.
@@ -32,7 +35,7 @@ class FluxKontextMaxInput:
 
     prompt: str
     model_type: Literal["flux-kontext-max"]
-    aspect_ratio: KontextAspectRatio | Unset = "1:1"
+    aspect_ratio: FluxKontextMaxInputAspectRatio | Unset = "1:1"
     seed: int | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,11 +78,11 @@ class FluxKontextMaxInput:
             )
 
         _aspect_ratio = d.pop("aspect_ratio", UNSET)
-        aspect_ratio: KontextAspectRatio | Unset
+        aspect_ratio: FluxKontextMaxInputAspectRatio | Unset
         if isinstance(_aspect_ratio, Unset):
             aspect_ratio = UNSET
         else:
-            aspect_ratio = check_kontext_aspect_ratio(_aspect_ratio)
+            aspect_ratio = check_flux_kontext_max_input_aspect_ratio(_aspect_ratio)
 
         seed = d.pop("seed", UNSET)
 
