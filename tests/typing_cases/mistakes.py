@@ -29,7 +29,7 @@ client.images.generate(prompt="p", model_type="openai", heigth=512)
 
 # A model_type that does not exist.
 # E: No overload variant | cannot be assigned to parameter "model_type"
-client.images.generate(prompt="p", model_type="flux-pro")
+client.images.generate(prompt="p", model_type="flux-devv")
 
 # A value of the wrong type.
 # E: No overload variant | cannot be assigned to parameter "width" of type "int"
