@@ -934,7 +934,11 @@ class SyncResources:
 
     @cached_property
     def images(self) -> Images:
-        """The images operations."""
+        """The images operations.
+
+        Methods: ``generate`` (Start an image generation or edit run), ``download`` (save a result's images).
+        ``help(client.images.<method>)`` shows its parameters.
+        """
         return Images(self._caller)
 
 
@@ -945,5 +949,9 @@ class AsyncResources:
 
     @cached_property
     def images(self) -> AsyncImages:
-        """The images operations."""
+        """The images operations.
+
+        Methods: ``generate`` (Start an image generation or edit run), ``download`` (save a result's images).
+        ``help(client.images.<method>)`` shows its parameters.
+        """
         return AsyncImages(self._caller)
