@@ -1,7 +1,8 @@
-"""Both type checkers' verdicts on the typed surface: mypy --strict and pyright (strict) on tests/typing_cases/calls.py,
-and pyright --verifytypes on the whole package.
+"""Both type checkers' verdicts on the typed surface: mypy --strict and pyright (strict) on tests/typing_cases/
+(calls.py: valid calls and rejections; mistakes.py: the common mistakes and what each checker says about them), and
+pyright --verifytypes on the whole package.
 
-calls.py marks each call a checker must flag with a comment line before it, "# E: <mypy's words> | <pyright's
+Each case file marks each call a checker must flag with a comment line before it, "# E: <mypy's words> | <pyright's
 words>" (an empty side: that checker must accept the line); every other line must pass both. pyright is the
 exactly pinned npm devDependency in node_modules/ (`make install`), run against this interpreter's packages.
 """
@@ -20,14 +21,20 @@ from typing import Any
 import pytest
 from mypy import api
 
+from tests import spec_cases as sc
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).parent / "typing_cases" / "calls.py"
+MISTAKES = Path(__file__).parent / "typing_cases" / "mistakes.py"
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 
+#: {file name: {line: [every line the checker printed about it]}}, one entry per printed diagnostic.
+Verdicts = dict[str, dict[int, list[str]]]
 
-def expected(checker: int) -> dict[int, str]:
+
+def expected(checker: int, cases: Path = CASES) -> dict[int, str]:
     """{line: words} for one side of the markers (0: mypy, 1: pyright); a marker applies to the next line."""
-    lines = CASES.read_text().splitlines()
+    lines = cases.read_text().splitlines()
     marks: dict[int, str] = {}
     for n, text in enumerate(lines, start=1):
         marker = text.strip().partition("# E: ")[2] if text.strip().startswith("# E: ") else ""
@@ -60,29 +67,75 @@ def pyright(*args: str) -> dict[str, Any]:
     return report
 
 
-def test_mypy_flags_exactly_the_marked_lines() -> None:
-    """Breaks if the overloads stop rejecting a missing required field, a misspelled field or an unknown model type
-    (or start rejecting a valid call), for images.generate or images.with_raw_response.generate, under mypy."""
+@pytest.fixture(scope="module")
+def mypy_says() -> tuple[Verdicts, Verdicts, str]:
+    """mypy --strict on both case files: (errors per file and line, every printed line per file and line, stdout)."""
     stdout, stderr, _ = api.run(
-        ["--strict", "--no-error-summary", "--config-file", str(ROOT / "pyproject.toml"), str(CASES)]
+        ["--strict", "--no-error-summary", "--config-file", str(ROOT / "pyproject.toml"), str(CASES), str(MISTAKES)]
     )
-    flagged: dict[int, list[str]] = {}
+    errors: Verdicts = {}
+    printed: Verdicts = {}
     for line in stdout.splitlines():
-        m = re.match(r".*calls\.py:(\d+): error: (.*)", line)
+        m = re.match(r".*?([a-z_]+\.py):(\d+): (error|note): (.*)", line)
         if m:
-            flagged.setdefault(int(m.group(1)), []).append(m.group(2))
-    compare(flagged, expected(0), stdout + stderr)
+            printed.setdefault(m.group(1), {}).setdefault(int(m.group(2)), []).append(line)
+            if m.group(3) == "error":
+                errors.setdefault(m.group(1), {}).setdefault(int(m.group(2)), []).append(m.group(4))
+    return errors, printed, stdout + stderr
 
 
-def test_pyright_strict_flags_exactly_the_marked_lines() -> None:
-    """Breaks if pyright's strict mode disagrees with the markers: a valid call rejected (an Unknown type leaking
-    from the overlay, say) or an invalid one accepted, for either client and the raw-response calls."""
-    report = pyright(str(CASES))
-    flagged: dict[int, list[str]] = {}
+@pytest.fixture(scope="module")
+def pyright_says() -> tuple[Verdicts, str]:
+    """pyright (strict) on both case files: (the error messages per file and line, the report)."""
+    report = pyright(str(CASES), str(MISTAKES))
+    errors: Verdicts = {}
     for diagnostic in report["generalDiagnostics"]:
         if diagnostic["severity"] == "error":
-            flagged.setdefault(diagnostic["range"]["start"]["line"] + 1, []).append(diagnostic["message"])
-    compare(flagged, expected(1), json.dumps(report["generalDiagnostics"], indent=1))
+            name = Path(diagnostic["file"]).name
+            errors.setdefault(name, {}).setdefault(diagnostic["range"]["start"]["line"] + 1, []).append(
+                diagnostic["message"]
+            )
+    return errors, json.dumps(report["generalDiagnostics"], indent=1)
+
+
+@pytest.mark.parametrize("cases", [CASES, MISTAKES], ids=lambda p: p.name)
+def test_mypy_flags_exactly_the_marked_lines(cases: Path, mypy_says: tuple[Verdicts, Verdicts, str]) -> None:
+    """Breaks if the overloads stop rejecting a missing required field, a misspelled field or an unknown model type
+    (or start rejecting a valid call), for images.generate or images.with_raw_response.generate, under mypy; or if
+    mypy's words for a common mistake stop naming the field where mistakes.py says it does."""
+    errors, _, said = mypy_says
+    compare(errors.get(cases.name, {}), expected(0, cases), said)
+
+
+@pytest.mark.parametrize("cases", [CASES, MISTAKES], ids=lambda p: p.name)
+def test_pyright_strict_flags_exactly_the_marked_lines(cases: Path, pyright_says: tuple[Verdicts, str]) -> None:
+    """Breaks if pyright's strict mode disagrees with the markers: a valid call rejected (an Unknown type leaking
+    from the overlay, say) or an invalid one accepted, for either client and the raw-response calls; or if its words
+    for a common mistake stop naming the field (the wrong type's, the wrong model_type) where mistakes.py says so."""
+    errors, said = pyright_says
+    compare(errors.get(cases.name, {}), expected(1, cases), said)
+
+
+def test_common_mistakes_get_short_messages(
+    mypy_says: tuple[Verdicts, Verdicts, str], pyright_says: tuple[Verdicts, str]
+) -> None:
+    """Issue 23: each common mistake (mistakes.py) gets a message a user can read. mypy lists every overload of a
+    call it rejects, so its message is at most its verdict, "Possible overload variants:", one line per overload
+    (one per model type of the spec, plus the one taking a whole input) and, for a misspelled field, its "did you
+    mean" line: breaks if an overload comes back twice (the default model type had one of its own beside its model
+    type's: 11 overloads for 9 model types). pyright: at most 3 lines per mistake ("No overloads" and the closest
+    overload's two-line complaint). Which mistakes name the field is in the markers (README "Typing" has the table)."""
+    _, printed, said = mypy_says
+    pyright_errors, pyright_said = pyright_says
+    for line, words in expected(0, MISTAKES).items():
+        lines = printed[MISTAKES.name][line]
+        most_mypy = 2 + (len(sc.MODEL_TYPES) + 1) + ("did you mean" in words)
+        assert len(lines) <= most_mypy, (
+            f"mypy printed {len(lines)} lines (at most {most_mypy}) for line {line}:\n{said}"
+        )
+    for line in expected(1, MISTAKES):
+        count = sum(message.count("\n") + 1 for message in pyright_errors[MISTAKES.name][line])
+        assert count <= 3, f"pyright printed {count} lines for line {line}:\n{pyright_said}"
 
 
 def test_pyright_verifytypes_scores_100_percent() -> None:

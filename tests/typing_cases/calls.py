@@ -5,10 +5,8 @@ tests/test_overlay_typing.py runs mypy --strict and pyright (strict, as this fil
 and compares each checker's errors with the markers, so the typed surface of images.generate and
 images.with_raw_response.generate cannot drift from the spec unnoticed.
 
-pyright's first error for a call that matches no overload is "No overloads for "generate" match"; when the call
-misses a required field, the second names some other model type's overload that takes the same keywords (for
-google-imagen4 without aspect_ratio: "... cannot be assigned to parameter "model_type" of type
-"Literal['nanobanana']""). Only the first is pinned; README "Typing" says why the overloads stay as they are.
+The common mistakes on a call (a missing or misspelled field, a wrong model_type, a wrong type) are in mistakes.py,
+with the words each checker prints for them; README "Typing" has the table of what each checker says.
 """
 # pyright: strict
 
@@ -18,6 +16,11 @@ from imagineo_api.models import GoogleImagen4Input
 client = ImagineoAIClient("https://api.example.com", api_key="sk-...")
 result: GenerateImageOutput | None = client.images.generate(prompt="A cat", width=512, height=512)
 urls: list[str] = (result.image_urls or []) if result is not None else []
+if result is not None:  # an absent optional field is None, typed X | None: never the generated package's Unset
+    maybe_urls: list[str] | None = result.image_urls
+    run_id: str | None = result.run_id
+    for url in result.image_urls or []:
+        print(url.upper(), run_id, maybe_urls)
 client.images.generate(prompt="A cat", model_type="flux-dev", width=512, timeout=30.0, max_retries=0)
 client.images.generate(prompt="City", model_type="google-imagen4", aspect_ratio="16:9")
 client.images.generate(
@@ -26,20 +29,8 @@ client.images.generate(
 client.images.generate({"prompt": "p", "model_type": "nanobanana"}, idempotency_key="k")
 client.images.generate(GoogleImagen4Input(prompt="p", model_type="google-imagen4", aspect_ratio="1:1"))
 
-# E: No overload variant | No overloads for "generate"
-client.images.generate(prompt="City", model_type="google-imagen4")
-# E: No overload variant | No overloads for "generate"
-client.images.generate(prompt="p", model_type="wan-image-2.1", width=64, height=64)
 # E: No overload variant | "Literal['7:3']" cannot be assigned to parameter "aspect_ratio"
 client.images.generate(prompt="p", model_type="flux-kontext-max", aspect_ratio="7:3")
-# E: Unexpected keyword argument "widht" | No overloads for "generate"
-client.images.generate(prompt="p", widht=512)
-# E: No overload variant | "Literal['512']" cannot be assigned to parameter "width"
-client.images.generate(prompt="p", width="512")
-# E: No overload variant | No overloads for "generate"
-client.images.generate(model_type="openai")
-# E: No overload variant | No overloads for "generate"
-client.images.generate(prompt="p", model_type="flux-pro")
 
 # The request id, under openai-python's name: pyright's strict mode reports the underscore (mypy does not).
 if result is not None:
