@@ -23,6 +23,7 @@ Every request to the generate endpoint is then judged and listed by `._conforman
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import math
@@ -34,10 +35,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._answers import ANSWER_HEADER, AnswerCases, load_answers
 from ._conformance import RULES, Conformance, Exchange
-from ._faults import FAULT_HEADER, REFUSE_STATUSES_WITH_RETRY_AFTER, Fault, SessionFaults, parse_fault
+from ._faults import (
+    FAULT_HEADER,
+    REFUSE_STATUSES_WITH_RETRY_AFTER,
+    Fault,
+    SessionFaults,
+    SettingError,
+    parse_fault,
+    parse_times,
+)
 from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_png
-from ._reply import IN_PROGRESS_CODE, MAX_BODY, Reply, error
+from ._limits import MAX_BODY, MAX_KEPT_BODY, MAX_RUNS
+from ._ratelimit import Buckets, RateLimit, parse_rate_limit
+from ._reply import IN_PROGRESS_CODE, Reply, error
 from ._store import IdempotencyStore, KeyRecord, Outcome
 from ._validation import BodyError, Spec, load_spec, parse_json, problems, spec_path
 
@@ -53,6 +65,8 @@ COUNTERS = (
     "validation_errors",
     "auth_failures",
     "images_served",
+    "rate_limited",
+    "answers_served",
 )
 ADMIN_ENDPOINTS = (
     "GET /_sandbox/stats",
@@ -82,11 +96,19 @@ def _bearer(headers: Mapping[str, str]) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def fingerprint(body: object) -> str:
+    """What idempotency and the conformance rules compare bodies by: SHA-256 of the canonical JSON (never the body)."""
+    return hashlib.sha256(canonical(body).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _fingerprint(raw: bytes) -> str:
     try:
-        return canonical(parse_json(raw))
+        return fingerprint(parse_json(raw))
     except BodyError:
         return "raw:" + hashlib.sha256(raw).hexdigest()
+
+
+_KEEP: Any = object()  # set_faults: leave the rate limit as it is
 
 
 def _seconds(value: str | None) -> float | None:
@@ -112,6 +134,8 @@ class SandboxApp:
         fail_status: int = 503,
         retry_after: float = 1.0,
         latency: float = 0.0,
+        rate_limit: str | None = None,
+        answers: str | Path | None = None,
     ) -> None:
         self.spec: Spec = load_spec(Path(spec).resolve() if spec is not None else spec_path())
         self.api_key: str | None = api_key
@@ -120,12 +144,16 @@ class SandboxApp:
         self._faults = SessionFaults()
         self._store = IdempotencyStore()
         self._conformance = Conformance()
+        self._buckets = Buckets()
+        self._rate_limit: RateLimit | None = None
+        self.answers: AnswerCases | None = load_answers(Path(answers)) if answers is not None else None
         self.set_faults(
             fail_first=fail_first,
             fail_each=fail_each,
             fail_status=fail_status,
             retry_after=retry_after,
             latency=latency,
+            rate_limit=rate_limit,
         )
         self._reset_state()
 
@@ -133,10 +161,12 @@ class SandboxApp:
 
     def _reset_state(self) -> None:
         with self._lock:
-            self._runs: list[dict[str, Any]] = []
+            self._runs: collections.deque[dict[str, Any]] = collections.deque(maxlen=MAX_RUNS)
+            self._runs_created = 0
             self._counters = dict.fromkeys(COUNTERS, 0)
             self._requests = 0
         self._store.forget()
+        self._buckets.forget()
         self._faults.forget()
         self._conformance.forget(self._clock())
 
@@ -145,7 +175,7 @@ class SandboxApp:
             self._counters[name] += 1
 
     def reset(self) -> None:
-        """Forget every run, Idempotency-Key, counter and listed request (the fault settings stay)."""
+        """Forget every run, Idempotency-Key, counter, listed request and rate-limit bucket (the settings stay)."""
         self._reset_state()
 
     def set_faults(
@@ -156,18 +186,37 @@ class SandboxApp:
         fail_status: int | None = None,
         retry_after: float | None = None,
         latency: float | None = None,
+        rate_limit: str | None = _KEEP,
     ) -> None:
-        """Change the session's faults (see `imagineo.sandbox._faults`); None leaves a setting as it is.
+        """Change the session's faults (see `imagineo.sandbox._faults`); None leaves a setting as it is, except
+        ``rate_limit``: ``"N/s[:BURST]"`` sets it (`._ratelimit`), None switches it off, left out keeps it.
 
-        Setting ``fail_first`` restarts its count: the next N generate requests fail.
+        Setting ``fail_first`` restarts its count: the next N generate requests fail. Every value is checked before
+        any is applied: a `SettingError` (a ValueError naming the field) changes nothing.
         """
+        limit, problem = self._rate_limit, None
+        try:
+            limit = limit if rate_limit is _KEEP else parse_rate_limit(rate_limit)
+        except SettingError as exc:
+            problem = exc
         self._faults.configure(
             fail_first=fail_first,
             fail_each=fail_each,
             fail_status=fail_status,
             retry_after=retry_after,
             latency=latency,
+            also=problem,
         )
+        self._rate_limit = limit
+
+    @property
+    def rate_limit(self) -> str | None:
+        """The rate limit as ``"N/s:BURST"``, or None when requests are not limited."""
+        return None if self._rate_limit is None else str(self._rate_limit)
+
+    def settings(self) -> dict[str, Any]:
+        """The session's fault and rate-limit settings (what ``POST /_sandbox/faults`` answers)."""
+        return {**self._faults.settings(), "rate_limit": self.rate_limit}
 
     @property
     def fail_first(self) -> int:
@@ -191,19 +240,20 @@ class SandboxApp:
 
     @property
     def runs_created(self) -> int:
-        """How many runs were created (replays and refusals do not count)."""
+        """How many runs were created (replays and refusals do not count; never forgotten, unlike `runs`)."""
         with self._lock:
-            return len(self._runs)
+            return self._runs_created
 
     def runs(self) -> list[dict[str, Any]]:
-        """The runs created, oldest first: run_id, model_type, idempotency_key, image_urls and the request body."""
+        """The latest runs created (at most `MAX_RUNS`), oldest first: run_id, model_type, idempotency_key,
+        image_urls, the request body (``null`` past `MAX_KEPT_BODY` bytes), body_sha256 and body_bytes."""
         with self._lock:
             return [json.loads(json.dumps(run)) for run in self._runs]
 
     def stats(self) -> dict[str, Any]:
         """The counters served at GET /_sandbox/stats, with ``conformance``: a count per rule (`._conformance`)."""
         with self._lock:
-            counters = {"runs_created": len(self._runs), **self._counters}
+            counters = {"runs_created": self._runs_created, **self._counters}
         return {**counters, "conformance": self._conformance.counts()}
 
     def requests(self) -> list[dict[str, Any]]:
@@ -294,28 +344,54 @@ class SandboxApp:
             self.reset()
             return Reply(200, self.stats())
         if method == "POST" and path == "/_sandbox/faults":
-            try:
-                settings = parse_json(body) if body.strip() else {}
-                if not isinstance(settings, dict):
-                    raise TypeError("the body must be a JSON object")
-                allowed = set(SessionFaults.SETTINGS)
-                unknown = set(settings) - allowed
-                if unknown:
-                    raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(allowed)}")
-                self.set_faults(**settings)
-            except (ValueError, TypeError) as exc:
-                return error(400, f"Bad fault settings: {exc}")
-            return Reply(200, self._faults.settings())
+            return self._set_faults_over_http(body)
         return error(404, f"No such endpoint: {method} {path}")
+
+    def _set_faults_over_http(self, body: bytes) -> Reply:
+        try:
+            settings = parse_json(body) if body.strip() else {}
+        except BodyError as exc:
+            return error(400, f"Bad fault settings: {exc}")
+        if not isinstance(settings, dict):
+            detail = {"field": "body", "message": f"must be a JSON object; got {type(settings).__name__}"}
+            return error(422, "Bad fault settings", details=[detail])
+        allowed = (*SessionFaults.SETTINGS, "rate_limit")
+        unknown = [name for name in settings if name not in allowed]
+        if unknown:
+            details = [
+                {"field": name, "message": f"is not a setting (known: {', '.join(allowed)})"} for name in unknown
+            ]
+            return error(422, "Bad fault settings", details=details)
+        try:
+            self.set_faults(**settings)
+        except SettingError as exc:
+            details = [{"field": name, "message": rule} for name, rule in exc.problems]
+            return error(422, f"Bad fault settings: {exc}", details=details)
+        return Reply(200, self.settings())
 
     def _generate(self, request: Request) -> Reply:
         headers = request.headers
-        # 1. auth
+        # 1. auth, then the rate limit (per API key; a refused request creates nothing)
         token = _bearer(headers)
         if not token:
             return self._auth_failure("Missing API key: send 'Authorization: Bearer <api key>'")
         if self.api_key is not None and token != self.api_key:
             return self._auth_failure("Invalid API key")
+        limit = self._rate_limit
+        if limit is not None:
+            decision = self._buckets.take(token, limit, self._clock())
+            if not decision.allowed:
+                self._count("rate_limited")
+                reply = error(429, f"Rate limit reached for this API key ({limit}); retry after Retry-After")
+                reply.headers.update(decision.headers)
+                return reply
+            reply = self._generate_allowed(request, token)
+            reply.headers.update(decision.headers)
+            return reply
+        return self._generate_allowed(request, token)
+
+    def _generate_allowed(self, request: Request, token: str) -> Reply:
+        headers = request.headers
         # 2. headers and body
         key = headers.get("idempotency-key")
         if key is not None and not self.spec.key_validator.is_valid(key):
@@ -331,6 +407,13 @@ class SandboxApp:
                 requested = parse_fault(fault_header)
             except ValueError as exc:
                 return error(400, f"Bad {FAULT_HEADER} header: {exc}")
+        answer_header = headers.get(ANSWER_HEADER.lower())
+        answer: tuple[str, int | None] | None = None
+        if answer_header is not None:
+            try:
+                answer = self._answer_case(answer_header)
+            except ValueError as exc:
+                return error(400, f"Bad {ANSWER_HEADER} header: {exc}")
         content_type = headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             return error(400, f"Requests are JSON only; got Content-Type {content_type!r}")
@@ -345,25 +428,29 @@ class SandboxApp:
             return error(422, f"Invalid input{where}", details=details)
         assert isinstance(body, dict)
         assert isinstance(model_type, str)
-        fingerprint = canonical(body)
-        identity = (token, key if key is not None else "body:" + fingerprint)
+        body_print = fingerprint(body)
+        identity = (token, key if key is not None else "body:" + body_print)
 
-        # 3. faults
+        # 3. an answer case, then faults (a fault refusing the request applies to every attempt it falls on)
         self._count("generate_requests")
-        fault, latency, retry_after = self._faults.choose(identity, requested)
-        if fault is not None:
-            self._count("faults_injected")
+        attempt = self._faults.attempt(identity)
+        if answer is not None and (answer[1] is None or attempt <= answer[1]):
+            assert self.answers is not None
+            self._count("answers_served")
+            return self.answers.reply(answer[0])
+        fault, latency, retry_after = self._faults.choose(attempt, requested)
         if fault is not None and fault.before_run:
+            self._count("faults_injected")
             return self._refusal(fault.status, retry_after)
 
-        # 4. idempotency, then the run
+        # 4. idempotency (a replay is faulted as the run would have been), then the run
         record: KeyRecord | None = None
         if key is not None:
-            record, owner = self._store.claim(identity, fingerprint)
+            record, owner = self._store.claim(identity, body_print)
             if not owner:
-                return self._repeat(record, fingerprint)
+                return self._repeat(record, body_print, fault, latency)
         try:
-            outcome = self._run(request.base_url, body, model_type, key, fault)
+            outcome = self._run(request.base_url, body, body_print, model_type, key, fault)
         except BaseException:
             if record is not None:
                 self._store.release(identity, record)
@@ -371,16 +458,33 @@ class SandboxApp:
         hold = fault.seconds if fault is not None and fault.kind == "hold" else 0.0
         if record is not None:
             self._store.finish(record, outcome, ready_at=self._clock() + hold)
-        # 5. how the answer is delivered
-        delay = latency + hold + (fault.seconds if fault is not None and fault.kind == "slow" else 0.0)
-        if fault is not None and fault.kind == "drop":
-            return Reply(0, delay=delay, drop=True)  # the status is never sent
-        if fault is not None and fault.kind == "status" and fault.status != 204:
-            reply = error(fault.status, "Injected failure after the run was created (X-Sandbox-Fault)")
-        else:
-            reply = self._outcome_reply(outcome)
+        return self._deliver(outcome, fault, latency + hold)
+
+    def _deliver(self, outcome: Outcome, fault: Fault | None, delay: float) -> Reply:
+        """5. how the answer is delivered: the outcome, or the fault that falls on it (counted as injected)."""
+        if fault is not None:
+            self._count("faults_injected")
+            if fault.kind == "slow":
+                delay += fault.seconds
+            if fault.kind == "drop":
+                return Reply(0, delay=delay, drop=True)  # the status is never sent
+            if fault.kind == "status" and fault.status != 204:
+                reply = error(fault.status, f"Injected failure after the run was created ({FAULT_HEADER})")
+                reply.delay = delay
+                return reply
+            if fault.kind == "status":
+                outcome = Outcome(204, b"")
+        reply = self._outcome_reply(outcome)
         reply.delay = delay
         return reply
+
+    def _answer_case(self, value: str) -> tuple[str, int | None]:
+        case_id, _, options = value.strip().partition(";")
+        times = parse_times(options)
+        if self.answers is None:
+            raise ValueError("no answer cases are loaded: start the sandbox with --answers conformance.json")
+        self.answers.check(case_id.strip())
+        return case_id.strip(), times
 
     def _auth_failure(self, message: str) -> Reply:
         self._count("auth_failures")
@@ -398,9 +502,10 @@ class SandboxApp:
             reply.headers["Retry-After"] = f"{retry_after:g}"
         return reply
 
-    def _repeat(self, record: KeyRecord, fingerprint: str) -> Reply:
-        """A request repeating a key: 409 for another body, 409 in progress, or the original answer again."""
-        if record.fingerprint != fingerprint:
+    def _repeat(self, record: KeyRecord, body_print: str, fault: Fault | None, latency: float) -> Reply:
+        """A request repeating a key: 409 for another body, 409 in progress, or the original answer again (with
+        the fault that falls on this attempt, if any: a replay is faulted as the first answer was)."""
+        if record.fingerprint != body_print:
             self._count("conflicts")
             return error(409, "This Idempotency-Key was already used with a different request body")
         left = record.ready_at - self._clock()
@@ -412,8 +517,11 @@ class SandboxApp:
             reply.headers["Retry-After"] = str(max(1, math.ceil(left)))
             return reply
         self._count("idempotent_replays")
-        reply = self._outcome_reply(record.outcome)
-        reply.headers[REPLAY_HEADER] = "true"
+        if fault is not None and fault.kind == "hold":
+            fault = None  # the run is finished: there is nothing left to hold in progress
+        reply = self._deliver(record.outcome, fault, latency)
+        if not reply.drop:
+            reply.headers[REPLAY_HEADER] = "true"
         return reply
 
     @staticmethod
@@ -423,17 +531,32 @@ class SandboxApp:
         return Reply(outcome.status, json.loads(outcome.body))
 
     def _run(
-        self, base_url: str, body: dict[str, Any], model_type: str, key: str | None, fault: Fault | None
+        self,
+        base_url: str,
+        body: dict[str, Any],
+        body_print: str,
+        model_type: str,
+        key: str | None,
+        fault: Fault | None,
     ) -> Outcome:
         urls = image_urls(base_url, body)
         run_id = "r_" + uuid.uuid4().hex[:12]
         output: dict[str, Any] = {"image_url": urls[0], "run_id": run_id, "model_type": model_type}
         if len(urls) > 1:
             output["image_urls"] = urls
+        size = len(canonical(body).encode("utf-8", "surrogatepass"))
+        record = {
+            "run_id": run_id,
+            "model_type": model_type,
+            "idempotency_key": key,
+            "image_urls": urls,
+            "body": body if size <= MAX_KEPT_BODY else None,
+            "body_sha256": body_print,
+            "body_bytes": size,
+        }
         with self._lock:
-            self._runs.append(
-                {"run_id": run_id, "model_type": model_type, "idempotency_key": key, "image_urls": urls, "body": body}
-            )
+            self._runs.append(record)
+            self._runs_created += 1
         if fault is not None and fault.kind == "status" and fault.status == 204:
             return Outcome(204, b"")
         return Outcome(200, json.dumps(output).encode())
