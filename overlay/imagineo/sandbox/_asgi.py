@@ -6,7 +6,9 @@ as a chunked body grows) is read and dropped up to `MAX_DRAIN` and answered 413 
 past `MAX_DRAIN` answered 413 at once and the connection closed; the whole body within `BODY_TIMEOUT` (else a 408
 and a closed connection). ``Transfer-Encoding`` together with ``Content-Length`` is a 400 and closes the connection
 (RFC 9112, 6.1: which one frames the body is ambiguous, the classic request-smuggling shape). What a request *means*
-is `SandboxApp.handle`, run in a small thread pool (`HANDLER_THREADS`) so the event loop only does I/O; an answer's
+is `SandboxApp.handle`: run on the event loop for a request that is not a GET and has a body up to `INLINE_BODY`
+(a validation and a run cost less than a hop to a thread), else in a small thread pool (`HANDLER_THREADS`: pictures,
+large bodies), so the loop keeps serving the other connections meanwhile; an answer's
 ``delay`` is an ``asyncio.sleep`` (it holds no thread), and a ``drop`` closes the connection without an answer.
 """
 
@@ -21,7 +23,7 @@ from typing import Any, TextIO
 
 from .._cli.text import printable
 from ._app import Request, SandboxApp
-from ._limits import BODY_TIMEOUT, HANDLER_THREADS, MAX_BODY, MAX_DRAIN
+from ._limits import BODY_TIMEOUT, HANDLER_THREADS, INLINE_BODY, MAX_BODY, MAX_DRAIN
 from ._reply import Reply, error
 
 __all__ = ["TRANSPORT_KEY", "SandboxASGI"]
@@ -72,8 +74,10 @@ class SandboxASGI:
             f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else ""
         )
         request = Request(scope["method"], target, headers, bytes(body.data), self._base_url(headers), body.error)
-        loop = asyncio.get_running_loop()
-        reply = await loop.run_in_executor(self._pool, self.app.handle, request)
+        if scope["method"] != "GET" and len(body.data) <= INLINE_BODY:
+            reply = self.app.handle(request)  # cheap (a validation, a run): a thread hop would cost more than it
+        else:  # pictures (GET) and large bodies: beside the loop, which keeps serving the other connections
+            reply = await asyncio.get_running_loop().run_in_executor(self._pool, self.app.handle, request)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.drop:

@@ -14,6 +14,7 @@ __all__ = [
     "GRACEFUL_SHUTDOWN",
     "HANDLER_THREADS",
     "HEADER_TIMEOUT",
+    "INLINE_BODY",
     "KEEP_ALIVE_TIMEOUT",
     "LIMIT_CONCURRENCY",
     "MAX_BODY",
@@ -42,8 +43,10 @@ HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 30.0
 #: Seconds a stopping server (SIGTERM, SIGINT, ``close()``) waits for answers in flight before closing them.
 GRACEFUL_SHUTDOWN = 5.0
-#: Threads running `SandboxApp.handle` (validation, the run) beside the event loop, which only does I/O.
+#: Threads running `SandboxApp.handle` beside the event loop for GETs (pictures) and bodies over `INLINE_BODY`.
 HANDLER_THREADS = 4
+#: A non-GET request with a body up to this size is handled on the event loop itself (cheaper than a thread hop).
+INLINE_BODY = 64 << 10
 
 # -- bodies ---------------------------------------------------------------------------------------------------------
 #: The largest request body answered (1 MiB); a larger one is a 413. Documented in the spec (PayloadTooLarge).
