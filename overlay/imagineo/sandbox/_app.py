@@ -29,7 +29,7 @@ import json
 import math
 import threading
 import time
-import uuid
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +50,9 @@ from ._images import IMAGE_PATH, MAX_IMAGE_SIDE, canonical, image_urls, render_p
 from ._limits import MAX_BODY, MAX_KEPT_BODY, MAX_RUNS
 from ._ratelimit import Buckets, RateLimit, parse_rate_limit
 from ._reply import IN_PROGRESS_CODE, Reply, error
+from ._resources import Resources, first_example, id_fields, shape, stateful_names
 from ._store import IdempotencyStore, KeyRecord, Outcome
-from ._validation import BodyError, Spec, load_spec, parse_json, problems, spec_path
+from ._validation import BodyError, Operation, Spec, load_spec, parameter_problems, parse_json, problems, spec_path
 
 __all__ = ["ADMIN_ENDPOINTS", "COUNTERS", "REPLAY_HEADER", "Request", "SandboxApp"]
 
@@ -146,6 +147,8 @@ class SandboxApp:
         self._store = IdempotencyStore()
         self._conformance = Conformance()
         self._buckets = Buckets()
+        self._resources = Resources()
+        self._stateful = stateful_names(self.spec)
         self._rate_limit: RateLimit | None = None
         self.answers: AnswerCases | None = load_answers(Path(answers)) if answers is not None else None
         self.set_faults(
@@ -168,6 +171,7 @@ class SandboxApp:
             self._requests = 0
         self._store.forget()
         self._buckets.forget()
+        self._resources.forget()
         self._faults.forget()
         self._conformance.forget(self._clock())
 
@@ -278,12 +282,14 @@ class SandboxApp:
             self._requests += 1
             request_id = f"req_sbx_{self._requests:06d}"
         path = request.target.split("?", 1)[0]
+        op, params, allowed = self.spec.route(request.method, path)
         try:
-            reply = self._route(request, path)
+            reply = self._route(request, path, op, params, allowed)
         except Exception as exc:  # a sandbox bug: answer it rather than look like a dropped connection
             reply = error(500, f"Sandbox error: {type(exc).__name__}: {exc}")
         reply.headers = {"x-request-id": request_id, **reply.headers}
-        if path == self.spec.generate_path:
+        judged = op if op is not None else next((o for o in self.spec.operations if o.pattern.fullmatch(path)), None)
+        if judged is not None and judged.idempotency is not None and not path.startswith("/_sandbox/"):
             self._judge(request, reply, request_id, arrived)
         return reply
 
@@ -310,7 +316,9 @@ class SandboxApp:
             return str(known[1])
         return _fingerprint(request.body)
 
-    def _route(self, request: Request, path: str) -> Reply:
+    def _route(
+        self, request: Request, path: str, op: Operation | None, params: dict[str, str], allowed: list[str]
+    ) -> Reply:
         method = request.method
         if request.body_error is not None:
             return request.body_error
@@ -320,10 +328,8 @@ class SandboxApp:
                 f"The body is {len(request.body)} bytes; the limit is {MAX_BODY} bytes (1 MiB)",
                 limit_bytes=MAX_BODY,
             )
-        if path == self.spec.generate_path:
-            if method != "POST":
-                return error(405, f"{method} is not allowed here; use POST")
-            return self._generate(request)
+        if path.startswith("/_sandbox/") or path == "/":
+            return self._admin(method, path, request.body)
         if method == "GET" and (match := IMAGE_PATH.fullmatch(path)):
             digest, w, h = match.group(1), int(match.group(2)), int(match.group(3))
             if not (1 <= w <= MAX_IMAGE_SIDE and 1 <= h <= MAX_IMAGE_SIDE):
@@ -332,13 +338,18 @@ class SandboxApp:
             self._count("images_served")
             headers = {"Cache-Control": "public, max-age=31536000, immutable"}
             return Reply(200, headers=headers, content=data, content_type="image/png")
-        if path.startswith("/_sandbox/") or path == "/":
-            return self._admin(method, path, request.body)
+        if op is not None:
+            return self._operation(request, op, params)
+        if allowed:
+            reply = error(405, f"{method} is not allowed here; use {' or '.join(allowed)}")
+            reply.headers["Allow"] = ", ".join(allowed)
+            return reply
         return error(404, f"No such endpoint: {method} {path}")
 
     def _admin(self, method: str, path: str, body: bytes) -> Reply:
         if method == "GET" and path == "/":
-            index = {"service": "imagineo sandbox", "spec": str(self.spec.path), "generate": self.spec.generate_path}
+            operations = {op.operation_id: f"{op.method} {op.template}" for op in self.spec.operations}
+            index = {"service": "imagineo sandbox", "spec": str(self.spec.path), "operations": operations}
             return Reply(200, {**index, "admin": list(ADMIN_ENDPOINTS), "conformance_rules": dict(RULES)})
         if method == "GET" and path == "/_sandbox/stats":
             return Reply(200, self.stats())
@@ -377,13 +388,13 @@ class SandboxApp:
             return error(422, f"Bad fault settings: {exc}", details=details)
         return Reply(200, self.settings())
 
-    def _generate(self, request: Request) -> Reply:
+    def _operation(self, request: Request, op: Operation, params: dict[str, str]) -> Reply:
         headers = request.headers
         # 1. auth, then the rate limit (per API key; a refused request creates nothing)
         token = _bearer(headers)
-        if not token:
+        if op.auth and not token:
             return self._auth_failure("Missing API key: send 'Authorization: Bearer <api key>'")
-        if self.api_key is not None and token != self.api_key:
+        if op.auth and self.api_key is not None and token != self.api_key:
             return self._auth_failure("Invalid API key")
         limit = self._rate_limit
         if limit is not None:
@@ -393,21 +404,49 @@ class SandboxApp:
                 reply = error(429, f"Rate limit reached for this API key ({limit}); retry after Retry-After")
                 reply.headers.update(decision.headers)
                 return reply
-            reply = self._generate_allowed(request, token)
+            reply = self._allowed(request, op, params, token)
             reply.headers.update(decision.headers)
             return reply
-        return self._generate_allowed(request, token)
+        return self._allowed(request, op, params, token)
 
-    def _generate_allowed(self, request: Request, token: str) -> Reply:
+    def _parameters(
+        self, request: Request, op: Operation, params: dict[str, str]
+    ) -> tuple[dict[str, Any], Reply | None]:
+        """The operation's parameters, typed; or the answer for the broken ones (a header: 400, as a malformed
+        request; a path or query parameter: 422), every problem named."""
+        query = urllib.parse.parse_qs(request.target.partition("?")[2], keep_blank_values=True)
+        values: dict[str, Any] = {}
+        header_problems: list[dict[str, str]] = []
+        other_problems: list[dict[str, str]] = []
+        for param in op.parameters:
+            if param.where == "header":
+                raw = request.headers.get(param.name.lower())
+            elif param.where == "path":
+                raw = params.get(param.name)
+            elif param.where == "query":
+                raw = query[param.name][0] if param.name in query else None
+            else:
+                continue
+            value, details = parameter_problems(param, raw)
+            (header_problems if param.where == "header" else other_problems).extend(details)
+            if raw is not None and not details:
+                values[param.name] = value
+        if header_problems:
+            names = ", ".join(dict.fromkeys(d["field"] for d in header_problems))
+            return values, error(400, f"Invalid {names}", details=header_problems)
+        if other_problems:
+            self._count("validation_errors")
+            return values, error(422, "Invalid parameters", details=other_problems)
+        return values, None
+
+    def _allowed(self, request: Request, op: Operation, params: dict[str, str], token: str) -> Reply:
         headers = request.headers
-        # 2. headers and body
-        key = headers.get("idempotency-key")
-        if key is not None and not self.spec.key_validator.is_valid(key):
-            return error(
-                400,
-                "Invalid Idempotency-Key",
-                details=[{"field": "Idempotency-Key", "message": "must be 1 to 255 characters"}],
-            )
+        # 2. parameters, headers and body
+        values, refused = self._parameters(request, op, params)
+        if refused is not None:
+            return refused
+        key_param = op.idempotency
+        key = values.get(key_param.name) if key_param is not None else None
         requested: Fault | None = None
         fault_header = headers.get(FAULT_HEADER.lower())
         if fault_header is not None:
@@ -422,23 +461,24 @@ class SandboxApp:
                 answer = self._answer_case(answer_header)
             except ValueError as exc:
                 return error(400, f"Bad {ANSWER_HEADER} header: {exc}")
-        content_type = headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
-        if content_type != "application/json" and not content_type.endswith("+json"):
-            return error(400, f"Requests are JSON only; got Content-Type {content_type!r}")
-        try:
-            body = parse_json(request.body)
-        except BodyError as exc:
-            return error(400, str(exc))
-        model_type, details = problems(self.spec, body)
-        if details:
-            self._count("validation_errors")
-            where = f' for model_type "{model_type}"' if model_type else ""
-            return error(422, f"Invalid input{where}", details=details)
-        assert isinstance(body, dict)
-        assert isinstance(model_type, str)
-        body_print = fingerprint(body)
+        body: Any = None
+        if op.body is not None and (request.body.strip() or op.body.required):
+            content_type = headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+            if content_type != "application/json" and not content_type.endswith("+json"):
+                return error(400, f"Requests are JSON only; got Content-Type {content_type!r}")
+            try:
+                body = parse_json(request.body)
+            except BodyError as exc:
+                return error(400, str(exc))
+            tag_value, details = problems(op.body, body)
+            if details:
+                self._count("validation_errors")
+                where = f' for {op.body.tag} "{tag_value}"' if tag_value else ""
+                return error(422, f"Invalid input{where}", details=details)
+        body_print = fingerprint(body) if body is not None else fingerprint({"path": params, "query": values})
         self._parsed.last = (request, body_print)
-        identity = (token, key if key is not None else "body:" + body_print)
+        scope = f"{op.operation_id} {key}" if key is not None else f"{op.operation_id} body:{body_print}"
+        identity = (token, scope)
 
         # 3. an answer case, then faults (a fault refusing the request applies to every attempt it falls on)
         self._count("generate_requests")
@@ -452,14 +492,22 @@ class SandboxApp:
             self._count("faults_injected")
             return self._refusal(fault.status, retry_after)
 
-        # 4. idempotency (a replay is faulted as the run would have been), then the run
+        # 4. the resource the path names (rule 5 of `._resources`), if any
+        stored: dict[str, Any] = {}
+        for name in op.path_names:
+            if name in self._stateful:
+                found = self._resources.get(name, str(values.get(name, params.get(name))))
+                if found is None:
+                    return error(404, f"No such {name}: {params.get(name)!r}")
+                stored.update(found)
+        # 5. idempotency (a replay is faulted as the run would have been), then the run
         record: KeyRecord | None = None
         if key is not None:
             record, owner = self._store.claim(identity, body_print)
             if not owner:
                 return self._repeat(record, body_print, fault, latency)
         try:
-            outcome = self._run(request.base_url, body, body_print, model_type, key, fault)
+            outcome = self._run(request, op, body, body_print, {**params, **values}, stored, key, fault)
         except BaseException:
             if record is not None:
                 self._store.release(identity, record)
@@ -535,37 +583,53 @@ class SandboxApp:
 
     @staticmethod
     def _outcome_reply(outcome: Outcome) -> Reply:
-        if outcome.status == 204:
-            return Reply(204)
+        if outcome.status == 204 or not outcome.body:
+            return Reply(outcome.status)
         return Reply(outcome.status, json.loads(outcome.body))
 
     def _run(
         self,
-        base_url: str,
-        body: dict[str, Any],
+        request: Request,
+        op: Operation,
+        body: Any,
         body_print: str,
-        model_type: str,
+        params: dict[str, Any],
+        stored: dict[str, Any],
         key: str | None,
         fault: Fault | None,
     ) -> Outcome:
-        urls = image_urls(base_url, body)
-        run_id = "r_" + uuid.uuid4().hex[:12]
-        output: dict[str, Any] = {"image_url": urls[0], "run_id": run_id, "model_type": model_type}
-        if len(urls) > 1:
-            output["image_urls"] = urls
-        size = len(canonical(body).encode("utf-8", "surrogatepass"))
-        record = {
-            "run_id": run_id,
-            "model_type": model_type,
-            "idempotency_key": key,
-            "image_urls": urls,
-            "body": body if size <= MAX_KEPT_BODY else None,
-            "body_sha256": body_print,
-            "body_bytes": size,
-        }
-        with self._lock:
-            self._runs.append(record)
-            self._runs_created += 1
+        """The operation's answer (`._resources`); a request that is not a GET also counts as a run, listed."""
+        status, media = op.success()
+        source = body if isinstance(body, dict) else params
+        urls = image_urls(request.base_url, source) if media is not None else []
+        answer: Any = None
+        if media is not None:
+            answer, ids = shape(op, first_example(media), {**params, **source}, urls, fresh=not stored)
+            if stored and isinstance(answer, dict):
+                answer.update(stored)
+            elif ids and isinstance(answer, dict):
+                self._resources.keep(ids, answer)
+        if op.method != "GET":
+            size = len(canonical(body).encode("utf-8", "surrogatepass")) if body is not None else 0
+            record: dict[str, Any] = {"operation": op.operation_id}
+            if isinstance(answer, dict):
+                record.update({name: answer[name] for name in id_fields(op) if name in answer})
+            if op.body is not None and op.body.tag is not None and isinstance(body, dict):
+                record[op.body.tag] = body.get(op.body.tag)
+            record.update(
+                {
+                    "idempotency_key": key,
+                    "image_urls": urls,
+                    "body": body if size <= MAX_KEPT_BODY else None,
+                    "body_sha256": body_print,
+                    "body_bytes": size,
+                }
+            )
+            with self._lock:
+                self._runs.append(record)
+                self._runs_created += 1
         if fault is not None and fault.kind == "status" and fault.status == 204:
             return Outcome(204, b"")
-        return Outcome(200, json.dumps(output).encode())
+        if media is None:  # a documented success with no body (204, or a 2xx without content)
+            return Outcome(status, b"")
+        return Outcome(status, json.dumps(answer).encode())
