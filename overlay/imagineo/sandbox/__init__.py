@@ -1,14 +1,15 @@
 """An offline ImagineoAI server driven by the spec: ``imagineo sandbox`` and `imagineo.testing`.
 
-It implements ``POST /api/v1/runs/generate`` from openapi/imagineo.yaml, the same file the SDK is generated from,
-shipped inside the package (the wheel force-includes it as ``imagineo/_spec/imagineo.yaml``; an editable install
-reads ``openapi/imagineo.yaml`` from the checkout). It needs the ``cli`` extra (jsonschema, pyyaml, uvicorn); the core
-library does not import this package. The user's guide is docs/cli-and-sandbox.md.
+It serves every operation of openapi/imagineo.yaml (today ``POST /api/v1/runs/generate``; an operation added to the
+spec is served with no code change, by the rule written in `._app` and `._resources`), the same file the SDK is
+generated from, shipped inside the package (the wheel force-includes it as ``imagineo/_spec/imagineo.yaml``; an
+editable install reads ``openapi/imagineo.yaml`` from the checkout). It needs the ``cli`` extra (jsonschema, pyyaml,
+uvicorn); the core library does not import this package. The user's guide is docs/cli-and-sandbox.md.
 
 Where things are (one job per module):
 
 ==================  ===========================================================================================
-`._app`             `SandboxApp`: what a request means, in order (auth, body, faults, idempotency, the run),
+`._app`             `SandboxApp`: what a request means, in order (route, auth, body, faults, idempotency, the run),
                     the counters (``runs_created``, ``stats()``), ``runs()``, ``reset()`` and the admin endpoints;
                     one function of (method, target, headers, body) -> `Reply`, behind both wires
 `._server`          `SandboxServer`: `SandboxApp` served by uvicorn on a socket (a thread, or the foreground)
@@ -16,7 +17,8 @@ Where things are (one job per module):
 `._transport`       `SandboxTransport`: `SandboxApp` as an httpx transport, sync and async, no socket
 `._conformance`     what a client did that a conforming one would not: per-request verdicts and counts
 `._reply`           `Reply` (what either wire writes) and the spec's ``Error`` body
-`._validation`      the spec: where it is (`spec_path`), loading it, and the 400/422 checks of a request body
+`._validation`      the spec: where it is (`spec_path`), its operations and routing, the 400/422 checks
+`._resources`       what an operation answers (examples, schemas, ids, echoes, picture URLs), resources kept by id
 `._faults`          ``X-Sandbox-Fault`` and the session faults (``fail_first``, ``fail_each``, ``latency``...)
 `._store`           the idempotency store: Idempotency-Key -> run, replays, the two 409s
 `._images`          the PNGs served at ``/images/<digest>-<W>x<H>.png`` and the URLs a run answers with

@@ -3,7 +3,7 @@
 The conformance kit (``conformance.json``, written by ``tools/conformance.py``; ``make spec`` puts it in
 ``dist/spec/``) lists *answer cases*: a status, headers and a body (JSON ``body`` or raw ``body_text``), with the
 outcome a client must produce. Start the sandbox with ``--answers conformance.json`` (``answers=`` in
-`imagineo.testing`), and a request to the generate endpoint carrying ``X-Sandbox-Answer: 429/retry-after-seconds``
+`imagineo.testing`), and a request to an operation carrying ``X-Sandbox-Answer: 429/retry-after-seconds``
 is answered with exactly that case, so a client in any language runs the answer vectors against the sandbox with
 no mock server of its own.
 

@@ -3,20 +3,35 @@
 `SandboxApp.handle` is a function of (method, target, headers, body) to a `Reply` (status, headers, body, and how
 the wire delivers it: ``delay``, ``drop``). It never sleeps and never touches a socket, so the HTTP server
 (`._server.SandboxServer`) and the in-process transport (`._transport.SandboxTransport`) share it whole: the same
-validation, idempotency, faults, counters and conformance verdicts. For the generate endpoint, in order:
+validation, idempotency, faults, counters and conformance verdicts.
 
-1. **Auth**: ``Authorization: Bearer <key>`` must be present (401 otherwise). Any key is accepted unless the sandbox
-   was given one; then any other key is a 401. Keys are never echoed.
-2. **Body**: at most 1 MiB (413 otherwise); strict JSON (no NaN, no lone surrogates, at most 32 levels deep: 400
-   otherwise), validated against the spec (`._validation`), where an integer has no fraction (512.0 is not an
+**Every operation of the spec is served**, none named here: a request is routed to an operation by its method and
+path template (`._validation.Spec.route`; a path that exists with other methods is a 405 with ``Allow``, another a
+404), then, in order:
+
+1. **Auth**: ``Authorization: Bearer <key>`` must be present (401 otherwise), unless the operation declares
+   ``security: []``. Any key is accepted unless the sandbox was given one; then any other key is a 401. Keys are
+   never echoed. Then the **rate limit** (`._ratelimit`), when one is set: a 429 and no run.
+2. **Parameters and body**: the operation's header parameters (a 400 naming each broken one: a malformed request),
+   path and query parameters (a 422 naming each); the body at most 1 MiB (413 otherwise), strict JSON (no NaN, no
+   lone surrogates, at most 32 levels deep: 400 otherwise), validated against the operation's body schema
+   (`._validation`; a discriminator picks the variant), where an integer has no fraction (512.0 is not an
    integer): every problem in one 422.
-3. **Faults** (`._faults`), then **idempotency** (`._store`): the same key with another body is a 409
-   ``idempotency_conflict``; with the same body while the first is in progress, a 409 ``idempotency_in_progress``
-   with ``Retry-After``; afterwards, the original answer again.
-4. **The run**: ``runs_created`` goes up by one and the answer is a 200 ``GenerateImageOutput`` whose images the
-   sandbox serves itself (`._images`), at the origin the request was sent to.
+3. An **answer case** (``X-Sandbox-Answer``, `._answers`), then **faults** (`._faults`).
+4. **State**: a path parameter named like an id some operation gives out (``run_id``) must name a resource the
+   sandbox gave out (`._resources`), else the spec's 404.
+5. **Idempotency** (`._store`), for an operation declaring the ``Idempotency-Key`` header parameter (keys are
+   scoped per API key and operation): the same key with another body is a 409 ``idempotency_conflict``; with the
+   same body while the first is in progress, a 409 ``idempotency_in_progress`` with ``Retry-After``; afterwards,
+   the original answer again (faulted if a fault falls on the retry).
+6. **The answer**, built by the rule of `._resources` (the spec's first example of the first 2xx, else a value built
+   from its schema; echoed fields, new ids, the pictures the sandbox serves itself at the origin the request was
+   sent to, the stored resource for a read). A request that is not a GET is a **run**: ``runs_created`` goes up by
+   one and ``runs()`` lists it with its operation.
 
-Every request to the generate endpoint is then judged and listed by `._conformance`. Admin endpoints:
+Every request to an operation that declares ``Idempotency-Key`` is then judged and listed by `._conformance`.
+``generate_requests`` counts the requests that reached step 3, for every operation (the name is kept from when the
+sandbox served generate alone). Admin endpoints: ``GET /`` (the operations served),
 ``GET /_sandbox/stats``, ``GET /_sandbox/runs``, ``GET /_sandbox/requests``, ``GET /_sandbox/conformance``,
 ``POST /_sandbox/reset``, ``POST /_sandbox/faults``.
 """
