@@ -71,7 +71,9 @@ class SettingError(ValueError):
         self.rule = message
         #: Every problem found, this one first: (field, rule).
         self.problems: list[tuple[str, str]] = [(field, message)] + [(e.field, e.rule) for e in more or []]
-        self.args = ("; ".join(f"{name} {rule}" for name, rule in self.problems),)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{name} {rule}" for name, rule in self.problems)
 
 
 def _shown(value: object) -> str:

@@ -5,14 +5,14 @@ The rule, for every operation of the spec (no operation is named here):
 1. **The answer** is the operation's first documented 2xx response (a 204 has no body). Its body starts as the
    response's first example (``examples``, else ``example``), else a value built from its schema (`build`:
    ``const``, ``default``, the first ``enum`` value or example, the smallest number allowed, required properties).
-2. **Echo**: a top-level property of the answer that the request's body (or a path parameter) also has, with a
-   value the answer's schema accepts, takes the request's value (``model_type``).
-3. **Ids**: a top-level string property named ``id`` or ``*_id`` that was not echoed gets a new unique value (the
+2. **URLs**: a top-level ``format: uri`` string is the first picture the sandbox serves for this request
+   (`._images`), an array of them lists every picture when there is more than one (and is left out otherwise).
+3. **Echo**: another top-level property of the answer that the request's body (or a path parameter) also has,
+   with a value the answer's schema accepts, takes the request's value (``model_type``).
+4. **Ids**: a top-level string property named ``id`` or ``*_id`` that was not echoed gets a new unique value (the
    example's prefix up to its first ``_`` kept: ``r_8f2a`` -> ``r_<12 hex digits>``). The answer is stored under
    each such (name, value) as a **resource** (at most `MAX_RUNS`, the oldest forgotten first).
-4. **URLs**: a top-level ``format: uri`` string is the first picture the sandbox serves for this request
-   (`._images`), an array of them lists every picture when there is more than one (and is left out otherwise).
-5. **State**: an operation whose path names a parameter that some operation's answer carries as an id (rule 3,
+5. **State**: an operation whose path names a parameter that some operation's answer carries as an id (rule 4,
    e.g. ``GET /api/v1/runs/{run_id}`` and ``run_id``) answers with the stored resource: the answer of rule 1 with
    the resource's fields laid over it; an id never given out (or forgotten) is the spec's 404 with the ``Error``
    body.
@@ -102,7 +102,7 @@ def first_example(media: Mapping[str, Any] | None) -> Any:
 
 
 def id_fields(op: Operation) -> list[str]:
-    """The id properties (rule 3) of the operation's success answer."""
+    """The id properties (rule 4) of the operation's success answer."""
     _, media = op.success()
     props = ((media or {}).get("schema") or {}).get("properties", {})
     return [name for name, prop in props.items() if _is_id(name) and prop.get("type", "string") == "string"]
@@ -116,7 +116,7 @@ def stateful_names(spec: Spec) -> frozenset[str]:
 def shape(
     op: Operation, answer: Any, sources: Mapping[str, Any], urls: list[str], fresh: bool
 ) -> tuple[Any, dict[str, str]]:
-    """(answer, ids): rules 2-4 applied to the answer of rule 1; `fresh`: give out new ids (rule 3)."""
+    """(answer, ids): rules 2-4 applied to the answer of rule 1; `fresh`: give out new ids (rule 4)."""
     _, media = op.success()
     schema = (media or {}).get("schema") or {}
     props: dict[str, Any] = schema.get("properties", {}) if isinstance(schema, dict) else {}
@@ -125,13 +125,7 @@ def shape(
     ids: dict[str, str] = {}
     for name, prop in props.items():
         kind, fmt = prop.get("type"), prop.get("format")
-        if name in sources and _accepts(prop, sources[name]):
-            answer[name] = copy.deepcopy(sources[name])
-        elif fresh and _is_id(name) and kind in ("string", None):
-            example = answer.get(name)
-            prefix = example.split("_", 1)[0] + "_" if isinstance(example, str) and "_" in example else ""
-            answer[name] = prefix + uuid.uuid4().hex[:12]
-        elif kind == "string" and fmt in ("uri", "url") and urls:
+        if kind == "string" and fmt in ("uri", "url") and urls:
             answer[name] = urls[0]
         elif kind == "array" and (prop.get("items") or {}).get("format") in ("uri", "url") and urls:
             if len(urls) > 1:
@@ -140,6 +134,12 @@ def shape(
                 answer.pop(name, None)
             else:
                 answer[name] = urls[:1]
+        elif name in sources and _accepts(prop, sources[name]):
+            answer[name] = copy.deepcopy(sources[name])
+        elif fresh and _is_id(name) and kind in ("string", None):
+            example = answer.get(name)
+            prefix = example.split("_", 1)[0] + "_" if isinstance(example, str) and "_" in example else ""
+            answer[name] = prefix + uuid.uuid4().hex[:12]
         if fresh and _is_id(name) and isinstance(answer.get(name), str):
             ids[name] = answer[name]
     return answer, ids
@@ -155,7 +155,7 @@ def _accepts(prop: Mapping[str, Any], value: object) -> bool:
 
 
 class Resources:
-    """What operations gave out ids for (rule 3), by (name, value); at most `MAX_RUNS`, oldest forgotten first."""
+    """What operations gave out ids for (rule 4), by (name, value); at most `MAX_RUNS`, oldest forgotten first."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
