@@ -25,7 +25,12 @@ per-round ratios. Absolute figures drift between machines and runs; only the rat
    on httpx.MockTransport (imports, client, one call with the spec's example for the default model type), imagineo
    vs raw httpx vs openai-python; also with httpx's optional command line hidden, as in row 4.
 
-Rows 4 and 7 live in benchmarks/_cold.py, the helpers the rows share in benchmarks/_common.py.
+8. The sandbox under load (``imagineo sandbox``, uvicorn): throughput and p99 latency at concurrency 64, side by
+   side with Prism's mock server on the same spec, in alternating rounds (target >= 2x Prism, 0 errors).
+9. The sandbox's peak RSS after 30 s of 64 connections sending 512 KiB bodies with distinct keys.
+
+Rows 4 and 7 live in benchmarks/_cold.py, 8 and 9 in benchmarks/_sandbox_rows.py (the load: benchmarks/_load.py),
+the helpers the rows share in benchmarks/_common.py.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from typing import Any
 import httpx
 from _cold import bench_first_call, bench_import
 from _common import API_KEY, MOCK_BASE, PATH, ROOT, Row, check, examples, paired_ratio, rotations
+from _sandbox_rows import bench_sandbox
 from _server import IMAGINEO_BODY, OPENAI_BODY
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
@@ -448,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON table")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run, not for the record")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="comma-separated rows to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated rows to run (default: all)")
     args = parser.parse_args(argv)
     only = {s.strip() for s in args.only.split(",")}
     q = args.quick
@@ -487,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     if "6" in only:
         say("6: validation alone")
         rows += bench_validation(rounds=5 if q else 15, calls=500 if q else 2000, per_call_us=per_call_us)
+    if "8" in only or "9" in only:
+        say("8, 9: the sandbox under load, beside Prism's mock server")
+        got = bench_sandbox(rounds=1 if q else 3, seconds=3.0 if q else 8.0, memory_seconds=5.0 if q else 30.0)
+        rows += [r for r in got if r.id in only]
     say("done")
     info["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
 

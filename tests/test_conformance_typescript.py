@@ -74,9 +74,9 @@ def ts_runner(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _sandbox(spec_path: Path, url_file: Path) -> subprocess.Popen[str]:
+def _sandbox(spec_path: Path, url_file: Path, answers: Path) -> subprocess.Popen[str]:
     cmd = [str(ROOT / ".venv" / "bin" / "imagineo"), "sandbox", "--port", "0", "--quiet", "--retry-after", "0"]
-    cmd += ["--spec", str(spec_path), "--url-file", str(url_file)]
+    cmd += ["--spec", str(spec_path), "--url-file", str(url_file), "--answers", str(answers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for _ in range(200):
         if url_file.exists() and url_file.read_text().strip():
@@ -89,13 +89,14 @@ def _sandbox(spec_path: Path, url_file: Path) -> subprocess.Popen[str]:
 
 
 def run_kit(runner: Path, document: dict[str, Any], work: Path) -> subprocess.CompletedProcess[str]:
-    """Vectors from `document`, the sandbox serving `document`, runner.js run once over all request cases."""
+    """Vectors from `document`, the sandbox serving `document` (and the vectors' answer cases), runner.js run once
+    over all request and answer cases."""
     work.mkdir(parents=True, exist_ok=True)
     spec_yaml, spec_json = work / "imagineo.yaml", work / "imagineo.json"
     spec_yaml.write_text(yaml.safe_dump(document, sort_keys=False))
     spec_json.write_text(json.dumps(document))
     conformance.write(work, spec_yaml)
-    sandbox = _sandbox(spec_yaml, work / "url")
+    sandbox = _sandbox(spec_yaml, work / "url", work / "conformance.json")
     try:
         url = (work / "url").read_text().strip()
         return run(["node", str(runner / "out" / "runner.js"), str(work / "conformance.json"), str(spec_json), url])
@@ -106,11 +107,13 @@ def run_kit(runner: Path, document: dict[str, Any], work: Path) -> subprocess.Co
 
 def test_typescript_client_passes_every_request_vector_against_the_sandbox(ts_runner: Path, tmp_path: Path) -> None:
     """Catches: a valid vector the sandbox refuses or answers without a PNG, an invalid one it accepts or whose 422
-    names another field, a TS client (openapi-typescript + openapi-fetch) that cannot be built from the spec, and the
-    root redocly.yaml trap (the standard openapi-typescript command failing from the repo root)."""
+    names another field, an answer case the sandbox does not serve as written (``X-Sandbox-Answer``) or that a
+    client following the kit's policy turns into another outcome, a TS client (openapi-typescript + openapi-fetch)
+    that cannot be built from the spec, and the root redocly.yaml trap (the standard openapi-typescript command
+    failing from the repo root)."""
     proc = run_kit(ts_runner, SPEC, tmp_path)
     vectors = json.loads((tmp_path / "conformance.json").read_text())
-    total = len(vectors["requests"]["valid"]) + len(vectors["requests"]["invalid"])
+    total = len(vectors["requests"]["valid"]) + len(vectors["requests"]["invalid"]) + len(vectors["answers"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f": {total} passed, 0 failed" in proc.stdout, proc.stdout
 

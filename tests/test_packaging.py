@@ -132,7 +132,8 @@ def test_published_requirements_are_ranges_and_extras_are_for_users(dist: Dist) 
     assert pinned == [], f"pinned published requirements: {pinned}"
     dev_tools = {r.name for r in map(Requirement, PYPROJECT["dependency-groups"]["dev"])} - {"pyyaml", "jsonschema"}
     published = {r.name for r in parsed}
-    assert published & (dev_tools | {"openai"}) <= {"rich", "rfc3986-validator", "pydantic"}, published
+    # uvicorn: the sandbox's server engine, in the `cli` extra (docs/cli-and-sandbox.md).
+    assert published & (dev_tools | {"openai"}) <= {"rich", "rfc3986-validator", "pydantic", "uvicorn"}, published
 
 
 @pytest.fixture(scope="module")

@@ -212,6 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry-after", type=float, default=1.0, metavar="SECONDS", help="Retry-After on 429/503 (default: 1)"
     )
     sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="hold every answer back")
+    sandbox.add_argument(
+        "--rate-limit",
+        metavar="N/s[:BURST]",
+        help="limit each API key to N requests per second, bursts of BURST (default: N): then 429 with Retry-After "
+        "and x-ratelimit-* headers, as the real API; rehearse a large batch with it",
+    )
+    sandbox.add_argument(
+        "--answers",
+        metavar="CONFORMANCE.json",
+        help="the conformance kit's file (make spec: dist/spec/conformance.json): a request with "
+        "'X-Sandbox-Answer: <case id>' is answered with that answer case",
+    )
     sandbox.add_argument("--url-file", metavar="FILE", help="write the server's URL to FILE once it listens")
     sandbox.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     sandbox.set_defaults(func=_sandbox)
@@ -349,7 +361,7 @@ def _batch(args: argparse.Namespace, ui: UI) -> int:
 def _sandbox(args: argparse.Namespace, ui: UI) -> int:
     from ._cli.ui import EXIT_API, EXIT_OK, EXIT_USAGE
     from ._exceptions import ImagineoError
-    from .sandbox import serve
+    from .sandbox import SettingError, serve
 
     try:
         serve(
@@ -364,7 +376,12 @@ def _sandbox(args: argparse.Namespace, ui: UI) -> int:
             fail_status=args.fail_status,
             retry_after=args.retry_after,
             latency=args.latency,
+            rate_limit=args.rate_limit,
+            answers=args.answers,
         )
+    except SettingError as exc:  # a setting out of its range: named by its option
+        ui.error("; ".join(f"--{name.replace('_', '-')} {rule}" for name, rule in exc.problems))
+        return EXIT_USAGE
     except (ImagineoError, ValueError) as exc:
         ui.error(str(exc))
         return EXIT_USAGE

@@ -124,8 +124,9 @@ def sandbox_server(
     """Start the sandbox on 127.0.0.1 and a free port; stop it on exit.
 
     ``retry_after`` defaults to 0 here (1 s for ``imagineo sandbox``) so retries in tests do not wait. Other
-    keyword arguments (``fail_first``, ``fail_each``, ``fail_status``, ``latency``, ``spec``, ``log``) go to
-    `SandboxServer`.
+    keyword arguments (``fail_first``, ``fail_each``, ``fail_status``, ``latency``, ``rate_limit="N/s[:BURST]"``,
+    ``answers=<conformance.json>``, ``spec``, ``log``) go to `SandboxServer`; a setting out of its documented range
+    raises `imagineo.sandbox.SettingError` (a ValueError naming it) before anything listens.
     """
     server = Sandbox(api_key=api_key, retry_after=retry_after, **options)
     server.start()

@@ -23,6 +23,8 @@ for requests to the generate endpoint, keys scoped per API key as idempotency is
     written to the moment the repeat arrived: a client waiting from when it *received* the answer is never early.
 
 Every request is listed (the latest `MAX_LISTED`), with ``at`` in seconds since the sandbox started or was reset.
+Bounded: bodies are compared by SHA-256 fingerprints, and at most `MAX_KEYS` keys and abandoned bodies are
+remembered (the oldest forgotten first); the counts are never forgotten.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import collections
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from ._limits import MAX_KEYS, MAX_LISTED
 
 __all__ = ["MAX_LISTED", "RETRY_AFTER_TOLERANCE", "RETRY_GRACE", "RULES", "Conformance", "Exchange"]
 
@@ -46,8 +50,6 @@ IN_PROGRESS_CODE = "idempotency_in_progress"
 RETRY_GRACE = 10.0
 #: How much sooner than Retry-After a repeat may arrive (clock granularity, the header's rounding).
 RETRY_AFTER_TOLERANCE = 0.05
-#: How many requests `Conformance.requests` keeps (the oldest are forgotten first; the counts are not).
-MAX_LISTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Exchange:
     method: str
     token: str  # the API key (scopes Idempotency-Keys); never listed
     key: str | None
-    fingerprint: str  # canonical JSON of the body, or "raw:<sha256>" when it does not parse
+    fingerprint: str  # SHA-256 of the body's canonical JSON, or "raw:<sha256>" when it does not parse
     arrived: float  # clock seconds
     answered: float  # clock seconds when the answer was written (after any delay)
     status: int | None  # None: the connection was dropped
@@ -88,8 +90,9 @@ class Conformance:
     def forget(self, now: float) -> None:
         with self._lock:
             self._epoch = now
-            self._keys: dict[tuple[str, str], _Key] = {}
-            self._abandoned: dict[tuple[str, str], tuple[str, float]] = {}  # (token, body) -> (key, deadline)
+            self._keys: collections.OrderedDict[tuple[str, str], _Key] = collections.OrderedDict()
+            # (token, body fingerprint) -> (key, deadline)
+            self._abandoned: collections.OrderedDict[tuple[str, str], tuple[str, float]] = collections.OrderedDict()
             self._counts = dict.fromkeys(RULES, 0)
             self._listed: collections.deque[dict[str, Any]] = collections.deque(maxlen=MAX_LISTED)
 
@@ -99,6 +102,9 @@ class Conformance:
             violations = self._judge(exchange)
             for name in violations:
                 self._counts[name] += 1
+            for table in (self._keys, self._abandoned):
+                while len(table) > MAX_KEYS:
+                    table.popitem(last=False)
             self._listed.append(
                 {
                     "request_id": exchange.request_id,

@@ -1,4 +1,4 @@
-"""Faults: the ``X-Sandbox-Fault`` header, the session's fault settings, and which attempt gets which fault.
+"""Faults: the ``X-Sandbox-Fault`` header, the session's fault settings (validated), and which attempt gets which.
 
 ====================  ==============================================================================================
 ``429`` / ``503``     refused before any run is created, with ``Retry-After`` (``--retry-after``, default 1 s);
@@ -16,21 +16,97 @@
 
 A header fault applies to the first attempt of a call only (attempts are counted per Idempotency-Key, or per body
 when a request has none), so an SDK's retry of that call goes through; ``503;times=3`` faults the first three
-attempts and ``503;times=all`` every one. Session faults: ``fail_first=N`` faults the first N generate requests of
-the session, ``fail_each=N`` the first N attempts of every call, both with ``fail_status`` (default 503);
-``latency`` holds every answer back that many seconds after its run is created.
+attempts and ``503;times=all`` every one. Session faults: ``fail_first=N`` faults the first N requests of the
+session, ``fail_each=N`` the first N attempts of every call, both with ``fail_status`` (default 503); ``latency``
+holds every answer back that many seconds after its run is created.
+
+**Replays are faulted too.** A fault that falls on an attempt repeating a finished Idempotency-Key applies to the
+replayed answer (``500;times=all`` is a persistent 500 although the run exists; ``drop`` drops the replay), and no
+second run is created. ``faults_injected`` counts the faults actually delivered: not one that an answer decided
+before it (a 409 for the key, a 401, a 422).
+
+**Settings are validated** (`configure`, so the CLI flags, ``imagineo.testing`` arguments and ``POST
+/_sandbox/faults`` alike): counts are whole numbers 0 to `MAX_FAULT_COUNT` (a bool is not a number here), seconds are
+finite numbers 0 to `MAX_FAULT_SECONDS`, ``fail_status`` an integer from `FAIL_STATUSES`; anything else raises
+`SettingError` naming the field (a 422 over HTTP).
 """
 
 from __future__ import annotations
 
+import collections
+import http
+import json
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FAULT_HEADER", "REFUSE_STATUSES_WITH_RETRY_AFTER", "Fault", "SessionFaults", "parse_fault"]
+from ._limits import MAX_FAULT_COUNT, MAX_FAULT_SECONDS, MAX_KEYS
+
+__all__ = [
+    "FAIL_STATUSES",
+    "FAULT_HEADER",
+    "REFUSE_STATUSES_WITH_RETRY_AFTER",
+    "Fault",
+    "SessionFaults",
+    "SettingError",
+    "check_count",
+    "check_seconds",
+    "parse_fault",
+    "parse_times",
+]
 
 FAULT_HEADER = "X-Sandbox-Fault"
 REFUSE_STATUSES_WITH_RETRY_AFTER = frozenset({429, 503})
+#: The statuses a fault may answer with: every registered HTTP error status (RFC 9110 and the IANA registry).
+FAIL_STATUSES = frozenset(s.value for s in http.HTTPStatus if 400 <= s.value <= 599)
+
+
+class SettingError(ValueError):
+    """A fault or rate-limit setting out of its documented range: `field` names it (a 422 over HTTP)."""
+
+    def __init__(self, field: str, message: str, more: list[SettingError] | None = None) -> None:
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.rule = message
+        #: Every problem found, this one first: (field, rule).
+        self.problems: list[tuple[str, str]] = [(field, message)] + [(e.field, e.rule) for e in more or []]
+
+    def __str__(self) -> str:
+        return "; ".join(f"{name} {rule}" for name, rule in self.problems)
+
+
+def _shown(value: object) -> str:
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_count(field: str, value: object, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_FAULT_COUNT:
+        raise SettingError(field, f"must be a whole number from {low} to {MAX_FAULT_COUNT}; got {_shown(value)}")
+    return value
+
+
+def check_seconds(field: str, value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_FAULT_SECONDS
+    ):
+        raise SettingError(field, f"must be a number of seconds from 0 to {MAX_FAULT_SECONDS:g}; got {_shown(value)}")
+    return float(value)
+
+
+def check_status(field: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in FAIL_STATUSES:
+        raise SettingError(
+            field, f"must be an HTTP error status (an integer, 400-599, registered); got {_shown(value)}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -46,34 +122,41 @@ class Fault:
         return self.kind == "status" and (400 <= self.status < 500 or self.status == 503)
 
 
+def parse_times(options: str) -> int | None:
+    """``times=N`` (N >= 1) or ``times=all`` (None); ``""`` is 1. Raises ValueError."""
+    if not options:
+        return 1
+    name, _, arg = options.strip().partition("=")
+    if name.strip() != "times":
+        raise ValueError(f"unknown option {name.strip()!r} (only times=N or times=all)")
+    arg = arg.strip()
+    if arg == "all":
+        return None
+    if arg.isascii() and arg.isdigit() and 1 <= int(arg) <= MAX_FAULT_COUNT:
+        return int(arg)
+    raise ValueError(f"times must be a whole number from 1 to {MAX_FAULT_COUNT} or 'all', got {arg[:40]!r}")
+
+
 def parse_fault(value: str) -> Fault:
     """``429``, ``503;times=2``, ``drop``, ``slow=2.5``, ``hold=2``, ``204``, ``500;times=all``. Raises ValueError."""
     head, _, options = value.strip().partition(";")
     head = head.strip().lower()
-    times: int | None = 1
-    if options:
-        name, _, arg = options.strip().partition("=")
-        if name.strip() != "times":
-            raise ValueError(f"unknown option {name.strip()!r} (only times=N or times=all)")
-        arg = arg.strip()
-        if arg == "all":
-            times = None
-        elif arg.isdigit() and int(arg) >= 1:
-            times = int(arg)
-        else:
-            raise ValueError(f"times must be a whole number >= 1 or 'all', got {arg!r}")
+    times = parse_times(options)
     if head == "drop":
         return Fault("drop", times=times)
     for kind in ("slow", "hold"):
         if head.startswith(kind + "="):
-            seconds = float(head.removeprefix(kind + "="))
-            if not 0 <= seconds <= 600:
-                raise ValueError(f"{kind}=SECONDS must be between 0 and 600")
+            try:
+                seconds = float(head.removeprefix(kind + "="))
+            except ValueError:
+                seconds = math.nan
+            if not (math.isfinite(seconds) and 0 <= seconds <= MAX_FAULT_SECONDS):
+                raise ValueError(f"{kind}=SECONDS must be a number from 0 to {MAX_FAULT_SECONDS:g}")
             return Fault(kind, seconds=seconds, times=times)
-    if head.isdigit() and (head == "204" or 400 <= int(head) <= 599):
+    if head.isascii() and head.isdigit() and (head == "204" or int(head) in FAIL_STATUSES):
         return Fault("status", status=int(head), times=times)
     raise ValueError(
-        f"unknown fault {head!r}: use a status (429, 503, 500, 204...), drop, slow=SECONDS or hold=SECONDS"
+        f"unknown fault {head[:40]!r}: use a status (429, 503, 500, 204...), drop, slow=SECONDS or hold=SECONDS"
     )
 
 
@@ -94,45 +177,72 @@ class SessionFaults:
     def forget(self) -> None:
         """Forget the attempt counts (the settings stay)."""
         with self._lock:
-            self._attempts: dict[tuple[str, str], int] = {}
+            self._attempts: collections.OrderedDict[tuple[str, str], int] = collections.OrderedDict()
             self._session_faulted = 0
 
     def configure(
         self,
         *,
-        fail_first: int | None = None,
-        fail_each: int | None = None,
-        fail_status: int | None = None,
-        retry_after: float | None = None,
-        latency: float | None = None,
+        fail_first: object = None,
+        fail_each: object = None,
+        fail_status: object = None,
+        retry_after: object = None,
+        latency: object = None,
+        also: SettingError | None = None,
     ) -> None:
-        """Change the settings; None leaves one as it is. Setting ``fail_first`` restarts its count."""
-        for name, value in (("fail_first", fail_first), ("fail_each", fail_each)):
-            if value is not None and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"{name} must be an integer >= 0")
-        if fail_status is not None and not (400 <= fail_status <= 599):
-            raise ValueError("fail_status must be an HTTP error status (400-599)")
+        """Change the settings; None leaves one as it is. Setting ``fail_first`` restarts its count.
+
+        Every value is checked before any is applied: a `SettingError` (listing every problem, `also`'s too: a
+        problem the caller found in its own settings) changes nothing."""
+        found: list[SettingError] = []
+
+        def checked(check: Any, name: str, value: object) -> Any:
+            if value is None:
+                return None
+            try:
+                return check(name, value)
+            except SettingError as exc:
+                found.append(exc)
+                return None
+
+        first = checked(check_count, "fail_first", fail_first)
+        each = checked(check_count, "fail_each", fail_each)
+        status = checked(check_status, "fail_status", fail_status)
+        wait = checked(check_seconds, "retry_after", retry_after)
+        delay = checked(check_seconds, "latency", latency)
+        if also is not None:
+            found += [SettingError(name, rule) for name, rule in also.problems]
+        if found:
+            raise SettingError(found[0].field, found[0].rule, found[1:])
         with self._lock:
-            if fail_first is not None:
-                self.fail_first = fail_first
+            if first is not None:
+                self.fail_first = first
                 self._session_faulted = 0
-            if fail_each is not None:
-                self.fail_each = fail_each
-            if fail_status is not None:
-                self.fail_status = fail_status
-            if retry_after is not None:
-                self.retry_after = max(0.0, float(retry_after))
-            if latency is not None:
-                self.latency = max(0.0, float(latency))
+            if each is not None:
+                self.fail_each = each
+            if status is not None:
+                self.fail_status = status
+            if wait is not None:
+                self.retry_after = wait
+            if delay is not None:
+                self.latency = delay
 
     def settings(self) -> dict[str, Any]:
         with self._lock:
             return {name: getattr(self, name) for name in self.SETTINGS}
 
-    def choose(self, identity: tuple[str, str], requested: Fault | None) -> tuple[Fault | None, float, float]:
-        """(fault, latency, retry_after) for this attempt of the call `identity`, counting the attempt."""
+    def attempt(self, identity: tuple[str, str]) -> int:
+        """Count one attempt of the call `identity`; returns its number (1 for the first)."""
         with self._lock:
-            attempt = self._attempts[identity] = self._attempts.get(identity, 0) + 1
+            attempt = self._attempts.pop(identity, 0) + 1
+            self._attempts[identity] = attempt
+            while len(self._attempts) > MAX_KEYS:
+                self._attempts.popitem(last=False)
+            return attempt
+
+    def choose(self, attempt: int, requested: Fault | None) -> tuple[Fault | None, float, float]:
+        """(fault, latency, retry_after) for attempt number `attempt` of a call."""
+        with self._lock:
             fault = requested
             if fault is not None and fault.times is not None and attempt > fault.times:
                 fault = None

@@ -12,9 +12,12 @@ import hashlib
 import json
 import re
 import struct
+import threading
 import zlib
 from collections.abc import Mapping
 from typing import Any
+
+from ._limits import MAX_RENDERS
 
 __all__ = ["DEFAULT_SIZE", "IMAGE_PATH", "MAX_IMAGE_SIDE", "canonical", "image_size", "image_urls", "render_png"]
 
@@ -32,14 +35,27 @@ def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
 
+_RENDERING = threading.BoundedSemaphore(MAX_RENDERS)
+
+
 @functools.lru_cache(maxsize=32)
 def render_png(digest: str, width: int, height: int) -> bytes:
-    """A width x height RGB PNG decided by `digest` alone: a mosaic of four colours over a vertical fade."""
+    """A width x height RGB PNG decided by `digest` alone: a mosaic of four colours over a vertical fade.
+
+    Written row by row into the compressor, so a 4096x4096 picture costs its compressed size (about 100 KiB), not
+    the 48 MiB of its pixels; at most `MAX_RENDERS` are rendered at once (the others wait), and the last 32 are
+    kept."""
+    with _RENDERING:
+        return _render(digest, width, height)
+
+
+def _render(digest: str, width: int, height: int) -> bytes:
     seed = hashlib.sha256(digest.encode()).digest()
     palette = [tuple(seed[i : i + 3]) for i in range(0, 12, 3)]
     cell = max(4, min(width, height) // 8)
     columns = -(-width // cell)
-    rows = []
+    compressor = zlib.compressobj(6)
+    parts: list[bytes] = []
     for y in range(height):
         cy = y // cell
         fade = 0.55 + 0.45 * (y / max(height - 1, 1))
@@ -47,14 +63,15 @@ def render_png(digest: str, width: int, height: int) -> bytes:
         for cx in range(columns):
             r, g, b = palette[seed[(cx * 7 + cy * 13) % 32] % 4]
             segments.append(bytes((int(r * fade), int(g * fade), int(b * fade))) * cell)
-        rows.append(b"\x00" + b"".join(segments)[: width * 3])
+        parts.append(compressor.compress(b"\x00" + b"".join(segments)[: width * 3]))
+    parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
             _chunk(b"tEXt", b"Software\x00imagineo sandbox"),
-            _chunk(b"IDAT", zlib.compress(b"".join(rows), 6)),
+            _chunk(b"IDAT", b"".join(parts)),
             _chunk(b"IEND", b""),
         )
     )

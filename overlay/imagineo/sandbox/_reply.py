@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-__all__ = ["ERROR_CODES", "IN_PROGRESS_CODE", "MAX_BODY", "BadBodyError", "Reply", "error"]
+from ._limits import MAX_BODY
 
-#: The largest request body answered (1 MiB); a larger one is a 413. Documented in the spec (PayloadTooLarge).
-MAX_BODY = 1 << 20
+__all__ = ["ERROR_CODES", "IN_PROGRESS_CODE", "MAX_BODY", "BadBodyError", "Reply", "error"]
 
 #: The spec's ``Error.code`` per status (the Conflict response has two codes; see `IN_PROGRESS_CODE`).
 ERROR_CODES = {
@@ -43,7 +42,7 @@ class Reply:
     payload: object = None
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
-    content_type: str = "application/json"
+    content_type: str | None = "application/json"  # None: no Content-Type header
     delay: float = 0.0  # seconds the wire holds the answer back
     drop: bool = False  # the wire closes the connection instead of answering
 

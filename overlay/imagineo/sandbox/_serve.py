@@ -1,4 +1,4 @@
-"""``imagineo sandbox``: run the server in the foreground, say where it listens, stop on Ctrl-C."""
+"""``imagineo sandbox``: run the server in the foreground, say where it listens, stop on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def serve(
     on_ready: Callable[[SandboxServer], None] | None = None,
     **options: Any,
 ) -> None:
-    """Run the sandbox in the foreground until Ctrl-C (what ``imagineo sandbox`` does)."""
+    """Run the sandbox in the foreground until Ctrl-C or SIGTERM (what ``imagineo sandbox`` does): both stop it
+    gracefully (answers in flight finish); after SIGTERM the process then ends by that signal, as uvicorn does."""
     out = out if out is not None else sys.stdout
     server = SandboxServer(host, port, log=None if quiet else sys.stderr, **options)
     try:
@@ -43,7 +44,9 @@ def serve(
         out.write(
             f"imagineo sandbox listening on {server.url} ({where}; {auth})\n"
             f"  spec: {server.spec.path}\n"
-            f"  try:  IMAGINEO_API_URL={server.url} IMAGINEO_API_KEY={key_hint} imagineo generate 'A cat'\n"
+            + (f"  rate limit: {server.rate_limit} per API key\n" if server.rate_limit else "")
+            + (f"  answer cases: {len(server.answers)} from {server.answers.path}\n" if server.answers else "")
+            + f"  try:  IMAGINEO_API_URL={server.url} IMAGINEO_API_KEY={key_hint} imagineo generate 'A cat'\n"
         )
         out.flush()
         if url_file is not None:

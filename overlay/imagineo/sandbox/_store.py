@@ -6,12 +6,18 @@ original answer back, marked ``Idempotent-Replayed: true``, and creates no run; 
 still in progress (before its answer is sent: the ``hold`` fault keeps it there) is a 409
 ``idempotency_in_progress`` with ``Retry-After``, which a client may retry. Nothing here waits: the sandbox answers
 at once and the client decides.
+
+Bounded: a key keeps the SHA-256 of its body's canonical JSON (not the body) and its answer; at most `MAX_KEYS`
+keys are remembered, the oldest forgotten first (a forgotten key is a new key: its next request runs again).
 """
 
 from __future__ import annotations
 
+import collections
 import threading
 from dataclasses import dataclass
+
+from ._limits import MAX_KEYS
 
 __all__ = ["IdempotencyStore", "KeyRecord", "Outcome"]
 
@@ -28,7 +34,7 @@ class Outcome:
 
 @dataclass
 class KeyRecord:
-    fingerprint: str  # the canonical JSON of the body first sent with the key
+    fingerprint: str  # SHA-256 of the canonical JSON of the body first sent with the key
     outcome: Outcome | None = None  # None: the first request has not finished
     ready_at: float = 0.0  # clock time from which the first request counts as finished (its answer is sent)
 
@@ -36,11 +42,11 @@ class KeyRecord:
 class IdempotencyStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._keys: dict[Identity, KeyRecord] = {}
+        self._keys: collections.OrderedDict[Identity, KeyRecord] = collections.OrderedDict()
 
     def forget(self) -> None:
         with self._lock:
-            self._keys = {}
+            self._keys = collections.OrderedDict()
 
     def claim(self, identity: Identity, fingerprint: str) -> tuple[KeyRecord, bool]:
         """(record, owner): the key's record, and whether this request is the first (and must run it)."""
@@ -49,6 +55,8 @@ class IdempotencyStore:
             if record is not None:
                 return record, False
             record = self._keys[identity] = KeyRecord(fingerprint)
+            while len(self._keys) > MAX_KEYS:
+                self._keys.popitem(last=False)
             return record, True
 
     def finish(self, record: KeyRecord, outcome: Outcome, ready_at: float) -> None:

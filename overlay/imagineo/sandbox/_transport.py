@@ -46,6 +46,8 @@ class SandboxTransport(SandboxApp, httpx.BaseTransport, httpx.AsyncBaseTransport
         fail_status: int = 503,
         retry_after: float = 1.0,
         latency: float = 0.0,
+        rate_limit: str | None = None,
+        answers: str | Path | None = None,
         url: str = SANDBOX_URL,
     ) -> None:
         super().__init__(
@@ -56,6 +58,8 @@ class SandboxTransport(SandboxApp, httpx.BaseTransport, httpx.AsyncBaseTransport
             fail_status=fail_status,
             retry_after=retry_after,
             latency=latency,
+            rate_limit=rate_limit,
+            answers=answers,
         )
         self.url = url
 
@@ -84,7 +88,9 @@ class SandboxTransport(SandboxApp, httpx.BaseTransport, httpx.AsyncBaseTransport
         content = reply.body()
         headers = list(reply.headers.items())
         if reply.has_body:
-            headers += [("Content-Type", reply.content_type), ("Content-Length", str(len(content)))]
+            if reply.content_type:
+                headers.append(("Content-Type", reply.content_type))
+            headers.append(("Content-Length", str(len(content))))
         return httpx.Response(reply.status, headers=headers, stream=httpx.ByteStream(content), request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
