@@ -116,7 +116,7 @@ def _operation_edits(spec: dict[str, Any]) -> dict[str, Any]:
     schemas["Run"] = {
         "title": "Run",
         "type": "object",
-        "required": ["run_id", "status"],
+        "required": ["run_id"],
         "additionalProperties": True,
         "properties": {
             "run_id": {"type": "string", "description": "The run's identifier."},
@@ -345,7 +345,7 @@ client.images.generate(prompt="p", model_type="sketch-1", style="ink", strokes=3
 client.images.generate(prompt="p", model_type="sketch-1")
 client.images.generate(prompt="p", model_type="sketch-1", style="crayon")
 run = client.runs.get("r1")
-status: str = run.status
+status: str | None = run.status
 client.runs.get(5)
 client.runs.combine(prompt="p", image_urls=["https://a.example/1.png", "https://a.example/2.png"], idempotency_key="k")
 client.runs.combine(prompt="p")
@@ -485,3 +485,47 @@ def test_regenerated_sdk_follows_every_kind_of_operation_edit(drilled: tuple[Pat
     assert any(facts["deprecated"][1] in w and "deprecated" in w for w in out["deprecated_warnings"])
     assert out["payment"] == ["PaymentRequiredError", 402, 1, True], "402: its own typed error, sent once"
     assert "seed" in out["bad_seed"] and "valid integer" in out["bad_seed"]
+
+
+def test_cli_and_sandbox_follow_the_new_operations(drilled: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """Issue 17: the regenerated copy's sandbox serves the new operations (a run generated through the CLI is read
+    back by ``imagineo api runs get``; an unknown id is the spec's 404) and the CLI has a command per operation,
+    with the new header parameter as an option. Breaks when the CLI or the sandbox keeps a hand list of operations."""
+    import time
+
+    copy_root, _ = drilled
+    env = _env(copy_root)
+    url_file = tmp_path / "url"
+    spec = copy_root / "openapi" / "imagineo.yaml"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "imagineo", "sandbox", "--port", "0", "--quiet", "--url-file", str(url_file),
+         "--spec", str(spec)],
+        env=env, cwd=copy_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            if url_file.exists() and url_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        base = url_file.read_text().strip()
+        cli_env = {**env, "IMAGINEO_API_URL": base, "IMAGINEO_API_KEY": "k"}
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "imagineo", *args], capture_output=True, text=True, timeout=60, env=cli_env,
+                cwd=copy_root,
+            )  # fmt: skip
+
+        made = cli("generate", "A lighthouse", "--x-imagineo-project", "p-1", "--json")
+        assert made.returncode == 0, made.stdout + made.stderr
+        run_id = json.loads(made.stdout)["run_id"]
+        read = cli("api", "runs", "get", run_id, "--json")
+        assert read.returncode == 0, read.stdout + read.stderr
+        assert json.loads(read.stdout)["run_id"] == run_id
+        missing = cli("api", "runs", "get", "no-such-run")
+        assert missing.returncode == 1 and "404" in missing.stderr
+        helped = cli("api", "runs", "combine", "--help")
+        assert helped.returncode == 0 and "Combine images" in helped.stdout and "--image-urls" in helped.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
