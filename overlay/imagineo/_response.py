@@ -83,14 +83,20 @@ def parse(operation_id: str, response: httpx.Response) -> Any:
     return result
 
 
-def respond(operation_id: str, response: httpx.Response, raw: bool, is_async: bool) -> Any:
-    """What a generated method returns: the parsed result, or (``raw``) the wrapped answer."""
+def _answer(parser: Any, response: httpx.Response, raw: bool, is_async: bool) -> Any:
+    """``parser(response)``, or (``raw``) the answer wrapped for ``with_raw_response``: an error status raises
+    first, as the method would; ``.parse()`` runs the parser later."""
     if not raw:
-        return parse(operation_id, response)
+        return parser(response)
     if not 200 <= response.status_code < 300:
         raise status_error(response)
     sync_wrapper, async_wrapper = _wrappers()
-    return (async_wrapper if is_async else sync_wrapper)(response, functools.partial(parse, operation_id))
+    return (async_wrapper if is_async else sync_wrapper)(response, parser)
+
+
+def respond(operation_id: str, response: httpx.Response, raw: bool, is_async: bool) -> Any:
+    """What a generated method returns: the parsed result, or (``raw``) the wrapped answer."""
+    return _answer(functools.partial(parse, operation_id), response, raw, is_async)
 
 
 def parse_generic(cast_to: Any, response: httpx.Response) -> Any:
@@ -120,9 +126,5 @@ def parse_generic(cast_to: Any, response: httpx.Response) -> Any:
 
 
 def respond_generic(cast_to: Any, response: httpx.Response, raw: bool, is_async: bool) -> Any:
-    if not raw:
-        return parse_generic(cast_to, response)
-    if not 200 <= response.status_code < 300:
-        raise status_error(response)
-    sync_wrapper, async_wrapper = _wrappers()
-    return (async_wrapper if is_async else sync_wrapper)(response, functools.partial(parse_generic, cast_to))
+    """What ``client.request`` returns (see `parse_generic`)."""
+    return _answer(functools.partial(parse_generic, cast_to), response, raw, is_async)
