@@ -74,9 +74,11 @@ def ts_runner(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _sandbox(spec_path: Path, url_file: Path, answers: Path) -> subprocess.Popen[str]:
+def _sandbox(spec_path: Path, url_file: Path, answers: Path | None = None) -> subprocess.Popen[str]:
     cmd = [str(ROOT / ".venv" / "bin" / "imagineo"), "sandbox", "--port", "0", "--quiet", "--retry-after", "0"]
-    cmd += ["--spec", str(spec_path), "--url-file", str(url_file), "--answers", str(answers)]
+    cmd += ["--spec", str(spec_path), "--url-file", str(url_file)]
+    if answers is not None:
+        cmd += ["--answers", str(answers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for _ in range(200):
         if url_file.exists() and url_file.read_text().strip():

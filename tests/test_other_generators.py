@@ -158,7 +158,9 @@ def run_block(name: str, work: Work) -> None:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("other-generators-sandbox")
-    proc = _sandbox(ROOT / "openapi" / "imagineo.yaml", folder / "url")
+    spec = ROOT / "openapi" / "imagineo.yaml"
+    conformance.write(folder, spec)  # the kit's answer cases, served by X-Sandbox-Answer for the kit's runner
+    proc = _sandbox(spec, folder / "url", folder / "conformance.json")
     try:
         yield (folder / "url").read_text().strip()
     finally:
