@@ -25,7 +25,7 @@ import functools
 import importlib
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -81,6 +81,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 USER_AGENT = f"imagineo-python/{__version__} imagineo-api/{catalog.SPEC_VERSION}"
 #: The default of an option left out (None means "no limit" for some options, so it cannot stand for it).
 NOT_GIVEN: Any = object()
+_MAX_TARGETS = 64
 _RESERVED = {"authorization": "api_key", "host": "api_url", "content-length": None, "transfer-encoding": None}
 
 R = TypeVar("R")
@@ -235,9 +236,13 @@ class Settings:
         return new
 
     def target(self, path: str, query: Mapping[str, Any] | None) -> httpx.URL:
+        """The URL of `path` under api_url. Parsed URLs are kept for the first `_MAX_TARGETS` paths only: a path
+        that carries an id (``/runs/{run_id}``) differs on every call and must not grow the cache without end."""
         url = self.targets.get(path)
         if url is None:
-            url = self.targets[path] = httpx.URL(self.base + path)
+            url = httpx.URL(self.base + path)
+            if len(self.targets) < _MAX_TARGETS:
+                self.targets[path] = url
         return url.copy_merge_params(query) if query else url
 
     def request(
@@ -251,7 +256,10 @@ class Settings:
         options: tuple[Any, Any, Any, Any, Any],
         idempotency_key: str | None,
     ) -> httpx.Request:
-        """The httpx request the transport sends (and re-sends): the client's settings around one call."""
+        """The httpx request the transport sends (and re-sends): the client's settings around one call.
+
+        `idempotency_key` is the one the caller gave as a keyword (None if none): an ``Idempotency-Key`` in
+        `extra_headers`, in any case, must not differ from it, and otherwise replaces the generated one."""
         timeout, _, extra_headers, extra_query, extra_body = options
         timeout = self.timeout if timeout is None else check_timeout(timeout)
         all_headers = dict(self.headers)
@@ -345,8 +353,8 @@ def _build(
             stacklevel=_models.user_stacklevel(),
         )
     declared = {p["python_name"]: p for p in op["parameters"]}
-    # The operation's Idempotency-Key parameter, if it declares one: the caller's key (as the keyword, or in
-    # extra_headers in any case), else a fresh UUID4; the request object is re-sent as is, so every retry has it.
+    # The operation's Idempotency-Key parameter, if it declares one: the caller's key, else a fresh UUID4; the request
+    # object is re-sent as is, so every retry carries it.
     key_param = next(
         (n for n, p in declared.items() if p["location"] == "header" and p["name"] == IDEMPOTENCY_HEADER), None
     )
@@ -355,15 +363,11 @@ def _build(
     for name, value in values.items():
         if value is not None and declared[name].get("deprecated"):
             warnings.warn(f"{name} is deprecated", DeprecationWarning, stacklevel=_models.user_stacklevel())
-    key: str | None = None
+    given = params.get(key_param) if key_param is not None else None
+    key = check_idempotency_key(given) if given is not None else None
     if key_param is not None:
-        key = params.get(key_param)
-        if key is not None:
-            key = check_idempotency_key(key)
-        elif options[2]:
-            extra = check_headers(options[2], "extra_headers")
-            key = next((v for k, v in extra.items() if k.lower() == IDEMPOTENCY_HEADER.lower()), None)
-        kwargs_in[key_param] = key = key if key is not None else _new_idempotency_key()
+        # An Idempotency-Key in extra_headers (any case) replaces this one when the request is built (Settings.request).
+        kwargs_in[key_param] = key if key is not None else _new_idempotency_key()
     body = op["body"]
     if body is not None:
         kwargs_in["body"] = _models.prepare_body(body, _collect(op, input, fields))
@@ -406,13 +410,16 @@ def _collect(op: Mapping[str, Any], input: object, fields: dict[str, Any]) -> Ma
 
 
 class SyncCaller:
-    """The sync client's pipeline, as ``imagineo_api.resources.SyncCaller`` (the generated methods) calls it."""
+    """The sync client's pipeline, as ``imagineo_api.resources.SyncCaller`` (the generated methods) calls it.
 
-    __slots__ = ("http", "settings")
+    `pool` gives the httpx client to send through, asked at each call: the client's pool for the current process
+    (a forked child gets its own)."""
 
-    def __init__(self, settings: Settings, http: httpx.Client) -> None:
+    __slots__ = ("pool", "settings")
+
+    def __init__(self, settings: Settings, pool: Callable[[], httpx.Client]) -> None:
         self.settings = settings
-        self.http = http
+        self.pool = pool
 
     def call(
         self,
@@ -423,15 +430,16 @@ class SyncCaller:
         options: tuple[Any, Any, Any, Any, Any],
         raw: bool,
     ) -> Any:
-        request, retries = _build(self.settings, self.http, operation_id, params, input, fields, options)
-        response = _send.send(self.http, request, retries, self.settings.limits)
+        http = self.pool()
+        request, retries = _build(self.settings, http, operation_id, params, input, fields, options)
+        response = _send.send(http, request, retries, self.settings.limits)
         return _response.respond(operation_id, response, raw, False)
 
     def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
         from . import _download
 
         given = options.get("http_client")
-        return _download.download(result, dest, **{**options, "http_client": given or self.http})  # type: ignore[arg-type]
+        return _download.download(result, dest, **{**options, "http_client": given or self.pool()})  # type: ignore[arg-type]
 
     def request(
         self,
@@ -445,21 +453,21 @@ class SyncCaller:
         cast_to: Any,
         raw: bool,
     ) -> Any:
-        request, retries = _generic(
-            self.settings, self.http, method, path, params, body, headers, options, idempotency_key
-        )
-        response = _send.send(self.http, request, retries, self.settings.limits)
+        http = self.pool()
+        request, retries = _generic(self.settings, http, method, path, params, body, headers, options, idempotency_key)
+        response = _send.send(http, request, retries, self.settings.limits)
         return _response.respond_generic(cast_to, response, raw, False)
 
 
 class AsyncCaller:
-    """The async client's pipeline (``imagineo_api.resources.AsyncCaller``)."""
+    """The async client's pipeline (``imagineo_api.resources.AsyncCaller``); `pool` gives the httpx client of the
+    running event loop and process."""
 
-    __slots__ = ("http", "settings")
+    __slots__ = ("pool", "settings")
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, pool: Callable[[], httpx.AsyncClient]) -> None:
         self.settings = settings
-        self.http = http
+        self.pool = pool
 
     async def call(
         self,
@@ -470,15 +478,16 @@ class AsyncCaller:
         options: tuple[Any, Any, Any, Any, Any],
         raw: bool,
     ) -> Any:
-        request, retries = _build(self.settings, self.http, operation_id, params, input, fields, options)
-        response = await _send.send_async(self.http, request, retries, self.settings.limits)
+        http = self.pool()
+        request, retries = _build(self.settings, http, operation_id, params, input, fields, options)
+        response = await _send.send_async(http, request, retries, self.settings.limits)
         return _response.respond(operation_id, response, raw, True)
 
     async def download(self, result: object, dest: str | os.PathLike[str], options: Mapping[str, Any]) -> list[Path]:
         from . import _download
 
         given = options.get("http_client")
-        return await _download.download_async(result, dest, **{**options, "http_client": given or self.http})  # type: ignore[arg-type]
+        return await _download.download_async(result, dest, **{**options, "http_client": given or self.pool()})  # type: ignore[arg-type]
 
     async def request(
         self,
@@ -492,10 +501,9 @@ class AsyncCaller:
         cast_to: Any,
         raw: bool,
     ) -> Any:
-        request, retries = _generic(
-            self.settings, self.http, method, path, params, body, headers, options, idempotency_key
-        )
-        response = await _send.send_async(self.http, request, retries, self.settings.limits)
+        http = self.pool()
+        request, retries = _generic(self.settings, http, method, path, params, body, headers, options, idempotency_key)
+        response = await _send.send_async(http, request, retries, self.settings.limits)
         return _response.respond_generic(cast_to, response, raw, True)
 
 

@@ -102,7 +102,7 @@ class _ClientBase:
         )
         new._settings = settings
         new._owns_http = False
-        new._caller = type(self._caller)(new, settings)  # type: ignore[attr-defined]
+        new._caller = type(self._caller)(settings, new._current_http)  # type: ignore[attr-defined]
         return new
 
     def with_options(
@@ -179,7 +179,7 @@ class ImagineoAIClient(_ClientBase, SyncResources):
         self._given_http = http_client is not None
         self._pid = os.getpid()
         self._http: httpx.Client = http_client if http_client is not None else self._new_http()
-        self._caller: SyncCaller = _ForkSafeCaller(self, settings)
+        self._caller: SyncCaller = SyncCaller(settings, self._current_http)
 
     def _new_http(self) -> httpx.Client:
         http = httpx.Client(timeout=self._settings.timeout)
@@ -215,7 +215,7 @@ class ImagineoAIClient(_ClientBase, SyncResources):
         """Call a path the spec does not describe (yet) through the SDK's pipeline: auth, base URL, timeouts,
         retries (with one Idempotency-Key across them for POST and PATCH), bounded reads, redaction, typed errors.
 
-        `path` is relative to api_url (``"/api/v1/runs/r_1"``); `params` the query; `body` is sent as JSON.
+        `path` is relative to api_url and starts with ``/``; `params` the query; `body` is sent as JSON.
         Returns None for an answer without a body, else the decoded JSON, or ``cast_to.from_dict(json)`` when
         `cast_to` is given (a class of ``imagineo_api.results`` or ``imagineo_api.models``)."""
         options = self._options(timeout, max_retries, None)
@@ -251,28 +251,6 @@ class ImagineoAIClient(_ClientBase, SyncResources):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _ForkSafeCaller(SyncCaller):
-    """The sync pipeline, taking the client's pool for the current process at each call."""
-
-    __slots__ = ("client",)
-
-    def __init__(self, client: ImagineoAIClient, settings: Settings) -> None:
-        super().__init__(settings, client._http)
-        self.client = client
-
-    def call(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return super().call(*args)
-
-    def request(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return super().request(*args)
-
-    def download(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return super().download(*args)
 
 
 class AsyncImagineoAIClient(_ClientBase, AsyncResources):
@@ -311,7 +289,7 @@ class AsyncImagineoAIClient(_ClientBase, AsyncResources):
         self._http: httpx.AsyncClient = (
             http_client if http_client is not None else httpx.AsyncClient(timeout=settings.timeout)
         )
-        self._caller: AsyncCaller = _LoopSafeCaller(self, settings)
+        self._caller: AsyncCaller = AsyncCaller(settings, self._current_http)
 
     def _current_http(self) -> httpx.AsyncClient:
         """The connection pool for this event loop and process (see the module's docstring)."""
@@ -386,25 +364,3 @@ class AsyncImagineoAIClient(_ClientBase, AsyncResources):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-
-class _LoopSafeCaller(AsyncCaller):
-    """The async pipeline, taking the client's pool for the running event loop at each call."""
-
-    __slots__ = ("client",)
-
-    def __init__(self, client: AsyncImagineoAIClient, settings: Settings) -> None:
-        super().__init__(settings, client._http)
-        self.client = client
-
-    async def call(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return await super().call(*args)
-
-    async def request(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return await super().request(*args)
-
-    async def download(self, *args: Any) -> Any:
-        self.http = self.client._current_http()
-        return await super().download(*args)

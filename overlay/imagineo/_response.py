@@ -41,14 +41,21 @@ def _wrappers() -> tuple[Any, Any]:
     return APIResponse, AsyncAPIResponse
 
 
-def _decode(response: httpx.Response, schema: str) -> Any:
-    """The JSON body of a success answer, or the generated package's ResponseValidationError for it."""
+def _build(response: httpx.Response, schema: str, cls: Any) -> Any:
+    """The JSON body of a success answer, built with ``cls.from_dict`` (just the JSON when `cls` is None), or
+    APIResponseValidationError saying what is wrong (empty, not JSON, not an object, not the schema `schema`)."""
     from imagineo_api.errors import PARSE_ERRORS, ResponseValidationError
 
     try:
-        return response.json()
+        body = response.json()
+        if cls is None:
+            return body
+        if not isinstance(body, dict):
+            raise TypeError("body: Input should be an object")
+        return cls.from_dict(body)
     except PARSE_ERRORS as exc:
-        raise ResponseValidationError.from_response(response, schema, exc) from None
+        invalid = ResponseValidationError.from_response(response, schema, exc)
+        raise APIResponseValidationError(response, invalid.body, invalid.reason) from None
 
 
 def parse(operation_id: str, response: httpx.Response) -> Any:
@@ -66,19 +73,7 @@ def parse(operation_id: str, response: httpx.Response) -> Any:
     name = success[key]
     if name is None:
         return None
-    from imagineo_api.errors import PARSE_ERRORS, ResponseValidationError
-
-    cls = _result_class(name)
-    try:
-        body = _decode(response, name)
-        if not isinstance(body, dict):
-            raise TypeError("body: Input should be an object")
-        result = cls.from_dict(body)
-    except ResponseValidationError as exc:
-        raise APIResponseValidationError(response, exc.body, exc.reason) from None
-    except PARSE_ERRORS as exc:
-        invalid = ResponseValidationError.from_response(response, name, exc)
-        raise APIResponseValidationError(response, invalid.body, invalid.reason) from None
+    result = _build(response, name, _result_class(name))
     result._request_id = request_id(response)
     return result
 
@@ -105,22 +100,9 @@ def parse_generic(cast_to: Any, response: httpx.Response) -> Any:
         raise status_error(response)
     if not response.content:
         return None
-    what = getattr(cast_to, "__name__", "JSON")
-    from imagineo_api.errors import PARSE_ERRORS, ResponseValidationError
-
-    try:
-        body = _decode(response, what)
-        if cast_to is None or cast_to is object:
-            return body
-        if not isinstance(body, dict):
-            raise TypeError("body: Input should be an object")
-        result = cast_to.from_dict(body)
-    except ResponseValidationError as exc:
-        raise APIResponseValidationError(response, exc.body, exc.reason) from None
-    except PARSE_ERRORS as exc:
-        invalid = ResponseValidationError.from_response(response, what, exc)
-        raise APIResponseValidationError(response, invalid.body, invalid.reason) from None
-    if hasattr(result, "_request_id"):
+    plain = cast_to is None or cast_to is object
+    result = _build(response, "JSON" if plain else getattr(cast_to, "__name__", "JSON"), None if plain else cast_to)
+    if not plain and hasattr(result, "_request_id"):
         result._request_id = request_id(response)
     return result
 

@@ -133,7 +133,7 @@ class Body:
 class Operation:
     operation_id: str
     method: str  # upper case
-    template: str  # "/api/v1/runs/{run_id}"
+    template: str  # a path of the spec, with its {parameters}
     pattern: re.Pattern[str]
     path_names: tuple[str, ...]  # the template's parameters, in order
     parameters: tuple[Parameter, ...]
