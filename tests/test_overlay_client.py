@@ -494,3 +494,31 @@ def test_http_client_of_the_wrong_kind_is_refused_at_construction() -> None:
         ImagineoAIClient("https://api.example.com", api_key=API_KEY, http_client=wrong_sync)
     with pytest.raises(TypeError, match=r"http_client must be an httpx\.AsyncClient, got Client"):
         AsyncImagineoAIClient("https://api.example.com", api_key=API_KEY, http_client=wrong_async)
+
+
+def test_generic_request_goes_through_the_same_pipeline(waits: list[float]) -> None:
+    """Breaks if ``client.request`` / ``client.post`` (paths the spec does not describe yet) skip the pipeline: the
+    api_url prefix, auth, one Idempotency-Key across retries of a POST, typed errors; or if a path that would leave
+    api_url (``//host``, a query in the path) is sent at all."""
+    seen: list[httpx.Request] = []
+    plan = [500, 200, 404]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(plan.pop(0), json={"ok": True, "error": "e"})
+
+    client = imagineo.ImagineoAIClient(
+        "https://api.example.com/gw", api_key=API_KEY, http_client=httpx.Client(transport=httpx.MockTransport(answer))
+    )
+    assert client.post("/v9/things", body={"a": 1}) == {"ok": True, "error": "e"}
+    first, retry = seen
+    assert first.url.path == "/gw/v9/things" and first.headers["authorization"] == f"Bearer {API_KEY}"
+    assert first.headers["idempotency-key"] == retry.headers["idempotency-key"]
+    assert json.loads(first.content) == {"a": 1}
+    with pytest.raises(imagineo.NotFoundError):
+        client.get("/v9/things/t_1", params={"x": 1})
+    assert seen[-1].url.params["x"] == "1" and "idempotency-key" not in seen[-1].headers
+    for bad in ("//evil.example.com/x", "/x?y=1", "x"):
+        with pytest.raises(imagineo.ImagineoValidationError, match="path"):
+            client.get(bad)
+    assert len(seen) == 3
